@@ -1,0 +1,57 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "pat",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "pat", targets: ["pat"]),
+        .library(name: "PatStore", targets: ["PatStore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+    ],
+    targets: [
+        // libgit2 from the system (Debian's libgit2-dev), found through pkg-config.
+        .systemLibrary(
+            name: "CLibGit2",
+            pkgConfig: "libgit2",
+            providers: [.apt(["libgit2-dev"])]
+        ),
+        // Pure values and functions: token model, secret format, dates, catalog, presets, validation.
+        .target(name: "PatCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        // OpenSSH key files, SSHSIG signatures and allowed_signers.
+        .target(name: "PatSSH", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        // The only module that talks to libgit2.
+        .target(name: "PatGit", dependencies: ["CLibGit2"]),
+        // The predefined API sets and the method catalog, shipped inside the binary.
+        .target(
+            name: "PatTemplates",
+            path: "templates",
+            exclude: ["README.md"],
+            sources: ["PatTemplates.swift"],
+            resources: [.copy("presets"), .copy("catalog")]
+        ),
+        // The store: every token operation as one signed commit.
+        .target(name: "PatStore", dependencies: ["PatCore", "PatSSH", "PatGit", "PatTemplates"]),
+        // Command-line front end (argument parsing and output only).
+        .target(
+            name: "PatCLI",
+            dependencies: ["PatStore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .executableTarget(name: "pat", dependencies: ["PatCLI"]),
+
+        .target(name: "PatTestSupport", dependencies: ["PatSSH"], path: "Tests/PatTestSupport"),
+        .testTarget(name: "PatCoreTests", dependencies: ["PatCore", "PatTemplates"]),
+        .testTarget(name: "PatSSHTests", dependencies: ["PatSSH", "PatTestSupport"]),
+        .testTarget(name: "PatGitTests", dependencies: ["PatGit", "PatTestSupport"]),
+        .testTarget(name: "PatStoreTests", dependencies: ["PatStore", "PatTestSupport"]),
+        .testTarget(
+            name: "PatCLITests",
+            dependencies: ["PatCLI", "PatStore", "PatTestSupport"],
+            resources: [.copy("Fixtures")]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,98 @@
+import ArgumentParser
+import Foundation
+import PatCore
+import PatGit
+import PatSSH
+import PatStore
+
+/// --store, on every command.
+struct StoreOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The store repository (default: $PAT_STORE, else ./store).", valueName: "dir"))
+    var store: String?
+
+    var path: String {
+        store ?? ProcessInfo.processInfo.environment["PAT_STORE"].flatMap { $0.isEmpty ? nil : $0 } ?? "store"
+    }
+
+    func open() throws -> Store { try Store.open(at: path) }
+}
+
+/// Who signs a change, on every command that changes the store.
+struct SigningOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp(
+        "OpenSSH ed25519 private key that signs the commit (default: $PAT_SIGNING_KEY, else the key 'pat init' adopted).",
+        valueName: "path"))
+    var signingKey: String?
+
+    @Option(name: .long, help: ArgumentHelp("Author and committer name (default: git's user.name, else the store's).", valueName: "name"))
+    var authorName: String?
+
+    @Option(name: .long, help: ArgumentHelp("Author and committer e-mail (default: git's user.email, else the store's).", valueName: "email"))
+    var authorEmail: String?
+
+    func validate() throws {
+        if (authorName == nil) != (authorEmail == nil) {
+            throw ValidationError("give --author-name and --author-email together")
+        }
+    }
+
+    var identity: Identity? {
+        guard let authorName, let authorEmail else { return nil }
+        return Identity(name: authorName, email: authorEmail)
+    }
+
+    func keyPath(for store: Store?) throws -> String {
+        if let signingKey { return signingKey }
+        if let path = ProcessInfo.processInfo.environment["PAT_SIGNING_KEY"], !path.isEmpty { return path }
+        if let path = store?.rememberedSigningKeyPath { return path }
+        throw StoreError.noSigningKey
+    }
+
+    func signer(for store: Store?) throws -> OpenSSHPrivateKey {
+        let path = try keyPath(for: store)
+        do {
+            return try OpenSSHPrivateKey.load(path: path)
+        } catch {
+            throw StoreError.key(path: path, error)
+        }
+    }
+
+    func writeOptions(for store: Store) throws -> WriteOptions {
+        WriteOptions(signer: try signer(for: store), identity: identity)
+    }
+}
+
+/// --json, on every command that prints data.
+struct JSONOption: ParsableArguments {
+    @Flag(name: .long, help: "Print JSON instead of text.")
+    var json = false
+}
+
+/// Where a new token value goes: stdout, or a new 0600 file.
+struct SecretOutputOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp(
+        "Write the new value to this new file (mode 0600) instead of printing it.", valueName: "file"))
+    var output: String?
+
+    func checkBeforeCommit() throws {
+        if let output { try SecretFile.checkWritable(output) }
+    }
+}
+
+/// The API a token may call: a preset or methods picked one by one.
+struct APIOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp(
+        "A predefined API set: \"Extended Access\", \"IDE Plugins\", \"Marketplace\", \"Maven Plugin\" (see 'pat presets').",
+        valueName: "preset"))
+    var api: String?
+
+    @Option(name: .customLong("method"), help: ArgumentHelp(
+        "An API method the token may call, e.g. environment.Control.StopEnv (repeat for more; see 'pat methods').",
+        valueName: "method"))
+    var methods: [String] = []
+}
+
+func parseTokenID(_ text: String) throws -> TokenID {
+    guard let id = TokenID(text) else { throw StoreError.invalidTokenID(text) }
+    return id
+}

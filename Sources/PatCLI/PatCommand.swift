@@ -1,0 +1,82 @@
+import ArgumentParser
+import Foundation
+
+/// The root command: it only names the subcommands; each lives in its own file.
+public struct PatCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "pat",
+        abstract: "Personal access tokens kept in a git repository, every change a signed commit.",
+        discussion: """
+            A store is a bare git repository (default ./store, or $PAT_STORE). Each token is one JSON file with \
+            the SHA-256 of its value, never the value itself; every generate, edit, regenerate, copy and remove \
+            is one commit signed with an SSH key, which stock 'git verify-commit' checks.
+            """,
+        version: "0.1.0",
+        subcommands: [
+            InitCommand.self, GenerateCommand.self, EditCommand.self, RegenerateCommand.self, CopyCommand.self,
+            RemoveCommand.self, ListCommand.self, ShowCommand.self, LogCommand.self, MethodsCommand.self,
+            PresetsCommand.self,
+        ]
+    )
+
+    public init() {}
+
+    /// Runs pat with `arguments` and returns the exit code. Errors of pat's own layers print as
+    /// `pat: error: ...`, one line per problem; parsing errors and help come from ArgumentParser.
+    public static func run(arguments: [String]) async -> Int32 {
+        do {
+            var command = try parseAsRoot(arguments)
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+            return 0
+        } catch let exit as ExitCode {
+            return exit.rawValue
+        } catch let error as CommandFailure {
+            return error.code
+        } catch {
+            if isPatError(error) {
+                Console.error(String(describing: error))
+                return 1
+            }
+            let message = fullMessage(for: error)
+            if !message.isEmpty { (exitCode(for: error) == .success ? Console.out : Console.errorRaw)(message) }
+            return exitCode(for: error).rawValue
+        }
+    }
+
+    public static func runAndExit() async -> Never {
+        let code = await run(arguments: Array(CommandLine.arguments.dropFirst()))
+        Foundation.exit(code)
+    }
+
+    static func isPatError(_ error: Error) -> Bool {
+        !(error is ValidationError) && !(error is CleanExit) && !(String(reflecting: type(of: error)).hasPrefix("ArgumentParser."))
+    }
+}
+
+/// A command that already printed why it failed and wants a specific exit code.
+struct CommandFailure: Error {
+    let code: Int32
+}
+
+/// stdout for data, stderr for everything a person reads about what happened.
+enum Console {
+    static func out(_ text: String) {
+        FileHandle.standardOutput.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
+    }
+
+    /// One `pat: error:` line per line of the message.
+    static func error(_ text: String) {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: true)
+        errorRaw(lines.map { "pat: error: \($0)" }.joined(separator: "\n"))
+    }
+
+    static func note(_ text: String) { errorRaw(text) }
+
+    static func errorRaw(_ text: String) {
+        FileHandle.standardError.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+import PatCore
+import PatGit
+import PatStore
+
+/// Text and JSON forms of what the commands print.
+enum Render {
+    static func day(_ date: Date) -> String { CivilDate(containing: date).dashboardForm }
+
+    static func tokenJSON(_ token: Token, now: Date, secret: TokenSecret? = nil) -> JSONText {
+        var members: [(String, JSONText)] = [
+            ("id", .string(token.id.rawValue)),
+            ("description", .string(token.description)),
+            ("created", .string(Timestamp.format(token.created))),
+            ("expires", .string(Timestamp.format(token.expires))),
+            ("expired", .bool(token.isExpired(at: now))),
+            ("preset", .string(token.api.preset)),
+            ("methods", .array(token.api.methods.map(JSONText.string))),
+            ("hash", .string(token.hash.description)),
+        ]
+        if let secret { members.append(("token", .string(secret.value))) }
+        return .object(members)
+    }
+
+    static func table(_ rows: [[String]]) -> String {
+        guard let header = rows.first else { return "" }
+        let widths = header.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
+        return rows.map { row in
+            row.enumerated().map { index, cell in
+                index == row.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ")
+        }.joined(separator: "\n")
+    }
+
+    static func tokenTable(_ tokens: [Token], now: Date) -> String {
+        table([["ID", "EXPIRES", "STATUS", "API", "DESCRIPTION"]] + tokens.map { token in
+            [token.id.rawValue, day(token.expires), token.isExpired(at: now) ? "expired" : "active",
+             "\(token.api.preset) (\(token.api.methods.count))", token.description]
+        })
+    }
+
+    static func tokenDetails(_ token: Token, now: Date) -> String {
+        var lines = [
+            "Token        \(token.id)",
+            "Description  \(token.description)",
+            "Created      \(Timestamp.format(token.created))",
+            "Expires      \(Timestamp.format(token.expires)) (\(day(token.expires)))\(token.isExpired(at: now) ? ", EXPIRED" : "")",
+            "Hash         \(token.hash)",
+            "File         \(token.id.path)",
+            "API          \(token.api.preset), \(token.api.methods.count) methods:",
+        ]
+        lines += token.api.methods.map { "  " + $0 }
+        return lines.joined(separator: "\n")
+    }
+
+    static func recordJSON(_ record: CommitRecord) -> JSONText {
+        var signature: [(String, JSONText)] = [("verified", .bool(record.signature.isGood)), ("status", .string(record.signature.summary))]
+        if case .good(let principal, let fingerprint) = record.signature {
+            signature += [("principal", .string(principal)), ("fingerprint", .string(fingerprint))]
+        }
+        return .object([
+            ("commit", .string(record.id.hex)),
+            ("date", .string(Timestamp.format(record.date))),
+            ("author", .string("\(record.author.name) <\(record.author.email)>")),
+            ("operation", .string(record.operation ?? "")),
+            ("tokens", .array(record.tokens.map(JSONText.string))),
+            ("subject", .string(record.subject)),
+            ("signature", .object(signature)),
+        ])
+    }
+
+    static func recordLine(_ record: CommitRecord) -> String {
+        let mark = record.signature.isGood ? "ok " : "!! "
+        return "\(mark)\(record.id.short)  \(Timestamp.format(record.date))  \(record.subject)\n"
+            + "   \(record.signature.summary); author \(record.author.name) <\(record.author.email)>"
+    }
+
+    /// Shown once, right after the commit that records the hash is on the branch.
+    static func revealSecrets(_ committed: CommittedChange, output: String?, json: Bool, now: Date) throws {
+        let tokens = committed.change.tokens
+        if let output {
+            let text = tokens.count == 1
+                ? committed.change.secrets[tokens[0].id]!.value + "\n"
+                : tokens.map { "\($0.id) \(committed.change.secrets[$0.id]!.value)\n" }.joined()
+            try SecretFile.write(text, to: output)
+        }
+        let shown = output == nil
+        if json {
+            Console.out(JSONText.object([
+                ("commit", .string(committed.commit.hex)),
+                ("tokens", .array(tokens.map { tokenJSON($0, now: now, secret: shown ? committed.change.secrets[$0.id] : nil) })),
+            ]).rendered())
+            return
+        }
+        for token in tokens {
+            Console.note("\(committed.change.message.operation.rawValue): token \(token.id) \"\(token.description)\", expires \(day(token.expires)), API \(token.api.preset) (\(token.api.methods.count) methods); commit \(committed.commit.short)")
+        }
+        if let output {
+            Console.note("The value\(tokens.count == 1 ? " is" : "s are") in \(output) (mode 0600). pat keeps only the hash.")
+        } else {
+            Console.note("Copy the value\(tokens.count == 1 ? "" : "s") now: pat keeps only the hash and cannot show \(tokens.count == 1 ? "it" : "them") again.")
+            for token in tokens {
+                let secret = committed.change.secrets[token.id]!.value
+                Console.out(tokens.count == 1 ? secret : "\(token.id) \(secret)")
+            }
+        }
+    }
+}

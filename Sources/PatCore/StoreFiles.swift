@@ -1,0 +1,216 @@
+import Foundation
+
+/// A store file that cannot be read, naming the file and what is wrong with it.
+public struct StoreFileError: Error, Equatable, Sendable, CustomStringConvertible {
+    public let path: String
+    public let reason: String
+
+    public init(path: String, reason: String) {
+        self.path = path
+        self.reason = reason
+    }
+
+    public var description: String { "store file \(path) is damaged: \(reason)" }
+}
+
+/// Reading pat's JSON files strictly: wrong types, missing fields and unknown format versions are errors.
+struct JSONFields {
+    let path: String
+    let object: [String: Any]
+
+    init(path: String, data: some DataProtocol) throws(StoreFileError) {
+        self.path = path
+        let parsed: Any
+        do {
+            parsed = try JSONSerialization.jsonObject(with: Data(data), options: [])
+        } catch {
+            throw StoreFileError(path: path, reason: "not valid JSON")
+        }
+        guard let object = parsed as? [String: Any] else {
+            throw StoreFileError(path: path, reason: "expected a JSON object")
+        }
+        self.object = object
+    }
+
+    init(path: String, object: [String: Any]) {
+        self.path = path
+        self.object = object
+    }
+
+    func fail(_ reason: String) -> StoreFileError { StoreFileError(path: path, reason: reason) }
+
+    func string(_ key: String) throws(StoreFileError) -> String {
+        guard let value = object[key] as? String else { throw fail("field '\(key)' is missing or not a string") }
+        return value
+    }
+
+    func int(_ key: String) throws(StoreFileError) -> Int {
+        // JSONSerialization bridges true/false to NSNumber (objCType "c"); refuse them as integers.
+        guard let number = object[key] as? NSNumber, String(cString: number.objCType) != "c",
+              let value = object[key] as? Int else {
+            throw fail("field '\(key)' is missing or not an integer")
+        }
+        return value
+    }
+
+    func strings(_ key: String) throws(StoreFileError) -> [String] {
+        guard let value = object[key] as? [String] else { throw fail("field '\(key)' is missing or not a list of strings") }
+        return value
+    }
+
+    func date(_ key: String) throws(StoreFileError) -> Date {
+        let text = try string(key)
+        guard let date = Timestamp.parse(text) else { throw fail("field '\(key)' is not a UTC time like 2026-01-31T23:59:59Z") }
+        return date
+    }
+
+    func object(_ key: String) throws(StoreFileError) -> JSONFields {
+        guard let value = object[key] as? [String: Any] else { throw fail("field '\(key)' is missing or not an object") }
+        return JSONFields(path: path, object: value)
+    }
+
+    func format(_ supported: Int) throws(StoreFileError) {
+        let version = try int("format")
+        guard version == supported else { throw fail("format version \(version) is not supported (this pat reads \(supported))") }
+    }
+}
+
+public enum TokenFile {
+    public static func encode(_ token: Token) -> String {
+        JSONText.object([
+            ("format", .int(Token.formatVersion)),
+            ("id", .string(token.id.rawValue)),
+            ("description", .string(token.description)),
+            ("hash", .string(token.hash.description)),
+            ("created", .string(Timestamp.format(token.created))),
+            ("expires", .string(Timestamp.format(token.expires))),
+            ("api", .object([
+                ("preset", .string(token.api.preset)),
+                ("methods", .array(token.api.methods.map(JSONText.string))),
+            ])),
+        ]).rendered()
+    }
+
+    /// Parses a token file found at `path`; the id must match the path so a file cannot pose as another token.
+    public static func decode(_ data: some DataProtocol, path: String) throws(StoreFileError) -> Token {
+        let fields = try JSONFields(path: path, data: data)
+        try fields.format(Token.formatVersion)
+        let idText = try fields.string("id")
+        guard let id = TokenID(idText) else { throw fields.fail("field 'id' is not a token id") }
+        guard path == id.path else { throw fields.fail("it holds token \(idText), which belongs at \(id.path)") }
+        guard let hash = TokenHash(try fields.string("hash")) else {
+            throw fields.fail("field 'hash' is not sha256:<64 lower-case hex digits>")
+        }
+        let api = try fields.object("api")
+        return Token(
+            id: id,
+            description: try fields.string("description"),
+            hash: hash,
+            created: try fields.date("created"),
+            expires: try fields.date("expires"),
+            api: APIGrant(preset: try api.string("preset"), methods: try api.strings("methods"))
+        )
+    }
+}
+
+/// The store's own settings, in `pat.json` at the root of the store's tree.
+public struct StoreSettings: Equatable, Sendable {
+    public static let path = "pat.json"
+    public static let formatVersion = 1
+    public static let defaultMaxLifetimeDays = 366
+
+    public var tokenPrefix: String
+    public var maxLifetimeDays: Int
+    public var defaultAuthorName: String
+    public var defaultAuthorEmail: String
+
+    public init(tokenPrefix: String = "pat", maxLifetimeDays: Int = defaultMaxLifetimeDays,
+                defaultAuthorName: String, defaultAuthorEmail: String) {
+        self.tokenPrefix = tokenPrefix
+        self.maxLifetimeDays = maxLifetimeDays
+        self.defaultAuthorName = defaultAuthorName
+        self.defaultAuthorEmail = defaultAuthorEmail
+    }
+
+    public func encoded() -> String {
+        JSONText.object([
+            ("format", .int(StoreSettings.formatVersion)),
+            ("tokenPrefix", .string(tokenPrefix)),
+            ("maxLifetimeDays", .int(maxLifetimeDays)),
+            ("defaultAuthor", .object([("name", .string(defaultAuthorName)), ("email", .string(defaultAuthorEmail))])),
+        ]).rendered()
+    }
+
+    public static func decode(_ data: some DataProtocol) throws(StoreFileError) -> StoreSettings {
+        let fields = try JSONFields(path: path, data: data)
+        try fields.format(formatVersion)
+        let author = try fields.object("defaultAuthor")
+        let settings = StoreSettings(
+            tokenPrefix: try fields.string("tokenPrefix"),
+            maxLifetimeDays: try fields.int("maxLifetimeDays"),
+            defaultAuthorName: try author.string("name"),
+            defaultAuthorEmail: try author.string("email")
+        )
+        if let problem = TokenSettingsRules.problems(settings).first { throw fields.fail(problem) }
+        return settings
+    }
+}
+
+public enum TokenSettingsRules {
+    /// 1 to 16 ASCII letters and digits, so that a scanner's pattern for the prefix stays simple.
+    public static func isValidPrefix(_ prefix: String) -> Bool {
+        (1...16).contains(prefix.utf8.count) && prefix.utf8.allSatisfy { byte in
+            (48...57).contains(byte) || (65...90).contains(byte) || (97...122).contains(byte)
+        }
+    }
+
+    public static func problems(_ settings: StoreSettings) -> [String] {
+        var problems: [String] = []
+        if !isValidPrefix(settings.tokenPrefix) { problems.append("tokenPrefix must be 1 to 16 ASCII letters or digits") }
+        if !(1...3660).contains(settings.maxLifetimeDays) { problems.append("maxLifetimeDays must be between 1 and 3660") }
+        return problems
+    }
+}
+
+public enum PresetFile {
+    public static func encode(_ preset: Preset) -> String {
+        JSONText.object([
+            ("name", .string(preset.name)),
+            ("summary", .string(preset.summary)),
+            ("why", .string(preset.rationale)),
+            ("include", .array(preset.include.map(JSONText.string))),
+            ("exclude", .array(preset.exclude.map(JSONText.string))),
+        ]).rendered()
+    }
+
+    public static func decode(_ data: some DataProtocol, path: String) throws(StoreFileError) -> Preset {
+        let fields = try JSONFields(path: path, data: data)
+        return Preset(
+            name: try fields.string("name"),
+            summary: try fields.string("summary"),
+            rationale: try fields.string("why"),
+            include: try fields.strings("include"),
+            exclude: try fields.strings("exclude")
+        )
+    }
+}
+
+public enum CatalogFile {
+    public static func decode(_ data: some DataProtocol, path: String) throws(StoreFileError) -> MethodCatalog {
+        let fields = try JSONFields(path: path, data: data)
+        guard let entries = fields.object["methods"] as? [[String: Any]] else {
+            throw fields.fail("field 'methods' is missing or not a list of objects")
+        }
+        var methods: [APIMethod] = []
+        methods.reserveCapacity(entries.count)
+        for entry in entries {
+            let method = JSONFields(path: path, object: entry)
+            let name = try method.string("name")
+            guard name.split(separator: ".", omittingEmptySubsequences: false).count == 3 else {
+                throw fields.fail("method '\(name)' is not group.Service.Method")
+            }
+            methods.append(APIMethod(name: name, params: try method.strings("params")))
+        }
+        return MethodCatalog(methods: methods)
+    }
+}

@@ -1,0 +1,123 @@
+import Crypto
+
+/// The token value a client presents: `<prefix>_<43 base62 random><6 base62 CRC32 of what precedes>`.
+///
+/// 43 characters drawn uniformly from 62 carry 256.03 bits. The checksum is no security measure: it lets
+/// scanners and the verifier reject typos and junk before any lookup.
+public struct TokenSecret: Sendable {
+    public static let randomLength = 43
+    public static let checksumLength = 6
+    /// Longest value pat will hash: a prefix of at most 16 characters plus the fixed parts.
+    public static let maximumLength = 16 + 1 + randomLength + checksumLength
+
+    /// The full value. Never log it.
+    public let value: String
+
+    /// A new value from the system's CSPRNG.
+    public static func generate(prefix: String) -> TokenSecret {
+        var generator = SystemRandomNumberGenerator()
+        return generate(prefix: prefix, using: &generator)
+    }
+
+    public static func generate<R: RandomNumberGenerator>(prefix: String, using generator: inout R) -> TokenSecret {
+        // random(in:) rejects out-of-range draws, so each character is uniform over 62.
+        let body = String((0..<randomLength).map { _ in Base62.alphabet[Int.random(in: 0..<62, using: &generator)] })
+        let head = prefix + "_" + body
+        return TokenSecret(value: head + checksum(of: head))
+    }
+
+    static func checksum(of head: String) -> String {
+        Base62.encode(UInt64(CRC32.checksum(head.utf8)), width: checksumLength)
+    }
+
+    /// Checks shape and checksum only; says nothing about whether the token was ever issued.
+    public static func parse(_ presented: String, expectedPrefix: String? = nil) -> Result<TokenSecret, TokenFormatError> {
+        guard presented.utf8.count <= maximumLength else { return .failure(.tooLong) }
+        guard let separator = presented.lastIndex(of: "_") else { return .failure(.missingPrefix) }
+        let prefix = presented[..<separator]
+        let rest = presented[presented.index(after: separator)...]
+        guard TokenSettingsRules.isValidPrefix(String(prefix)) else { return .failure(.missingPrefix) }
+        if let expectedPrefix, prefix != expectedPrefix { return .failure(.wrongPrefix) }
+        guard rest.count == randomLength + checksumLength, rest.allSatisfy(Base62.isDigit) else {
+            return .failure(.badBody)
+        }
+        let head = String(presented.dropLast(checksumLength))
+        guard checksum(of: head) == presented.suffix(checksumLength) else { return .failure(.badChecksum) }
+        return .success(TokenSecret(value: presented))
+    }
+
+    public var digest: SHA256.Digest { SHA256.hash(data: Array(value.utf8)) }
+
+    /// How the value's hash is written in token files.
+    public var hashField: String { TokenHash(digest: digest).description }
+}
+
+public enum TokenFormatError: Error, Equatable, Sendable {
+    case tooLong, missingPrefix, wrongPrefix, badBody, badChecksum
+
+    public var message: String {
+        switch self {
+        case .tooLong: "the token is longer than any pat token"
+        case .missingPrefix: "the token has no valid prefix (expected PREFIX_...)"
+        case .wrongPrefix: "the token's prefix is not this store's"
+        case .badBody: "the token's body is not \(TokenSecret.randomLength + TokenSecret.checksumLength) base62 characters"
+        case .badChecksum: "the token's checksum does not match (a typo or a truncated token)"
+        }
+    }
+}
+
+/// `sha256:<64 lower-case hex>`, the only trace of a secret that pat ever writes.
+public struct TokenHash: Hashable, Sendable, CustomStringConvertible {
+    public let digest: SHA256.Digest
+
+    public init(digest: SHA256.Digest) { self.digest = digest }
+
+    public init?(_ text: String) {
+        guard text.hasPrefix("sha256:") else { return nil }
+        let hex = Array(text.utf8.dropFirst(7))
+        guard hex.count == 64 else { return nil }
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(32)
+        var index = 0
+        while index < 64 {
+            guard let high = Hex.value(hex[index]), let low = Hex.value(hex[index + 1]) else { return nil }
+            bytes.append(high << 4 | low)
+            index += 2
+        }
+        guard let digest = SHA256.Digest(bytes: bytes) else { return nil }
+        self.digest = digest
+    }
+
+    public var description: String { "sha256:" + Hex.encode(digest) }
+}
+
+extension SHA256.Digest {
+    /// Rebuilds a digest from its 32 raw bytes (the type has no public initialiser).
+    init?(bytes: [UInt8]) {
+        // The layout is the digest's 32 bytes and nothing else; a test round-trips it.
+        guard bytes.count == SHA256.Digest.byteCount, MemoryLayout<SHA256.Digest>.size == bytes.count else { return nil }
+        let digest = bytes.withUnsafeBytes { raw in raw.load(as: SHA256.Digest.self) }
+        self = digest
+    }
+}
+
+public enum Hex {
+    public static func encode<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0xF)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Lower-case hex digits only, so that one hash has one spelling.
+    static func value(_ c: UInt8) -> UInt8? {
+        switch c {
+        case 48...57: c - 48
+        case 97...102: c - 87
+        default: nil
+        }
+    }
+}

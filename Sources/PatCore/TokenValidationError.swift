@@ -1,0 +1,68 @@
+import Foundation
+
+/// Everything wrong with one request, reported at once.
+public struct TokenValidationError: Error, Equatable, Sendable, CustomStringConvertible {
+    public var problems: [Problem]
+
+    public init(_ problems: Problem...) { self.problems = problems }
+    public init(problems: [Problem]) { self.problems = problems }
+
+    public var description: String { problems.map(\.message).joined(separator: "\n") }
+
+    public enum Problem: Equatable, Sendable {
+        case expiryUnparsable(String)
+        case expiryInPast(CivilDate)
+        case expiryTooFar(CivilDate, latest: CivilDate, maxDays: Int)
+        case descriptionEmpty
+        case descriptionTooLong(Int)
+        case descriptionControlCharacters
+        case unknownPreset(String, known: [String])
+        case unknownMethod(String, suggestions: [String])
+        case noMethods
+        case presetAndMethods
+        case nothingToChange
+
+        public var message: String {
+            switch self {
+            case .expiryUnparsable(let text):
+                "expiry date '\(text)' is not a date: use \(ExpiryInput.accepted)"
+            case .expiryInPast(let day):
+                "expiry date \(day.dashboardForm) is in the past"
+            case .expiryTooFar(let day, let latest, let maxDays):
+                "expiry date \(day.dashboardForm) is beyond the store's maximum lifetime of \(maxDays) days (latest \(latest.dashboardForm))"
+            case .descriptionEmpty:
+                "description is empty"
+            case .descriptionTooLong(let count):
+                "description is \(count) characters long; at most \(DescriptionRules.maximumLength) are allowed"
+            case .descriptionControlCharacters:
+                "description contains control characters (newlines, tabs, escapes)"
+            case .unknownPreset(let name, let known):
+                "unknown preset '\(name)'; known presets: \(known.joined(separator: ", "))"
+            case .unknownMethod(let name, let suggestions):
+                suggestions.isEmpty
+                    ? "unknown API method '\(name)'"
+                    : "unknown API method '\(name)'; did you mean \(suggestions.joined(separator: ", "))?"
+            case .noMethods:
+                "no API methods: give --api PRESET or at least one --method"
+            case .presetAndMethods:
+                "give either --api PRESET or --method, not both"
+            case .nothingToChange:
+                "nothing to change: give --description, --expires, --api or --method"
+            }
+        }
+    }
+}
+
+public enum DescriptionRules {
+    public static let maximumLength = 256
+
+    public static func problems(_ text: String) -> [TokenValidationError.Problem] {
+        var problems: [TokenValidationError.Problem] = []
+        if text.trimmingCharacters(in: .whitespaces).isEmpty { problems.append(.descriptionEmpty) }
+        if text.count > maximumLength { problems.append(.descriptionTooLong(text.count)) }
+        if text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            problems.append(.descriptionControlCharacters)
+        }
+        return problems
+    }
+}

@@ -1,0 +1,27 @@
+import CLibGit2
+
+/// A libgit2 failure: what pat was doing, libgit2's code and its message.
+public struct GitError: Error, Equatable, Sendable, CustomStringConvertible {
+    public let code: Int32
+    public let operation: String
+    public let message: String
+
+    public var description: String { "git \(operation) failed: \(message)" }
+
+    public var isNotFound: Bool { code == GIT_ENOTFOUND.rawValue }
+    /// The ref moved or is locked by another writer: rebuild on the new head and try again.
+    public var isLostRace: Bool { code == GIT_EMODIFIED.rawValue || code == GIT_ELOCKED.rawValue }
+}
+
+/// The one place libgit2 return codes become Swift errors, reading git_error_last at once.
+@discardableResult
+func check(_ code: Int32, _ operation: @autoclosure () -> String) throws(GitError) -> Int32 {
+    guard code < 0 else { return code }
+    let message = git_error_last().map { String(cString: $0.pointee.message) } ?? "error \(code)"
+    throw GitError(code: code, operation: operation(), message: message)
+}
+
+/// libgit2 must be initialised once per process before any other call.
+enum LibGit2 {
+    static let initialised: Void = { git_libgit2_init(); return () }()
+}

@@ -1,0 +1,67 @@
+import PatCore
+import PatGit
+import PatSSH
+
+/// Everything the store layer can refuse, each with the sentence a user reads.
+public enum StoreError: Error, CustomStringConvertible {
+    case storeMissing(String)
+    case notAStore(String, reason: String)
+    case storeExists(String)
+    case directoryNotEmpty(String)
+    case unknownToken(String)
+    case invalidTokenID(String)
+    case key(path: String, SSHKeyError)
+    case noSigningKey
+    case signerNotTrusted(fingerprint: String)
+    case invalidPrincipal(String)
+    case outputExists(String)
+    case outputFailed(String, String)
+    case tooManyRetries(Int)
+    case signing(String)
+    case templates(String)
+    case noTokens
+    case invalidSettings([String])
+    case tokenExpired(String, CivilDate)
+
+    public var description: String {
+        switch self {
+        case .storeMissing(let path):
+            "no store at \(path): create one with 'pat init --store \(path) --signing-key KEY'"
+        case .notAStore(let path, let reason):
+            "\(path) is not a pat store: \(reason)"
+        case .storeExists(let path):
+            "a store already exists at \(path)"
+        case .directoryNotEmpty(let path):
+            "\(path) is not empty; pat init needs a new or empty directory"
+        case .unknownToken(let id):
+            "no token with id \(id) in this store"
+        case .invalidTokenID(let text):
+            "'\(text)' is not a token id (16 lower-case hex characters, as 'pat list' shows)"
+        case .key(let path, let error):
+            "signing key \(path): \(error.description)"
+        case .noSigningKey:
+            "no signing key: pass --signing-key PATH, set PAT_SIGNING_KEY, or run 'pat init --signing-key PATH'"
+        case .signerNotTrusted(let fingerprint):
+            "the signing key \(fingerprint) is not in the store's allowed_signers file, so its commits would not verify"
+        case .invalidPrincipal(let principal):
+            "'\(principal)' is not a usable signer principal (no spaces, commas, quotes or wildcards)"
+        case .outputExists(let path):
+            "\(path) already exists; --output writes a new file only, so an old token is never overwritten"
+        case .outputFailed(let path, let reason):
+            "cannot write the token to \(path): \(reason)"
+        case .tooManyRetries(let attempts):
+            "gave up after \(attempts) attempts: other writers kept moving the branch"
+        case .signing(let reason):
+            "signing failed: \(reason)"
+        case .invalidSettings(let problems):
+            "invalid store settings: " + problems.joined(separator: "; ")
+        case .noTokens:
+            "the store has no tokens"
+        case .tokenExpired(let id, let day):
+            "token \(id) expired on \(day.dashboardForm); give --expires to set a new date"
+        case .templates(let reason):
+            "pat's built-in templates are unreadable: \(reason)"
+        }
+    }
+}
+

@@ -1,0 +1,3 @@
+import PatCLI
+
+await PatCommand.runAndExit()
