@@ -43,14 +43,14 @@ let package = Package(
         .executableTarget(name: "pat", dependencies: ["PatCLI"]),
 
         .target(name: "PatTestSupport", dependencies: ["PatSSH"], path: "Tests/PatTestSupport"),
-        .testTarget(name: "PatCoreTests", dependencies: ["PatCore", "PatTemplates"]),
+        .testTarget(name: "PatCoreTests", dependencies: ["PatCore", "PatTemplates"], exclude: ["Fixtures"]),
         .testTarget(name: "PatSSHTests", dependencies: ["PatSSH", "PatTestSupport"]),
         .testTarget(name: "PatGitTests", dependencies: ["PatGit", "PatTestSupport"]),
         .testTarget(name: "PatStoreTests", dependencies: ["PatStore", "PatTestSupport"]),
         .testTarget(
             name: "PatCLITests",
             dependencies: ["PatCLI", "PatStore", "PatTestSupport"],
-            resources: [.copy("Fixtures")]
+            exclude: ["Fixtures"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -32,6 +32,11 @@ public struct AllowedSigners: Equatable, Sendable {
         }
     }
 
+    /// Key types start with ssh-, ecdsa- or sk-; anything else in second place is an option list.
+    static func looksLikeKeyType(_ field: String) -> Bool {
+        ["ssh-", "ecdsa-", "sk-"].contains { field.hasPrefix($0) }
+    }
+
     public static func parse(_ text: String) throws(AllowedSignersError) -> AllowedSigners {
         var entries: [Entry] = []
         for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
@@ -43,7 +48,7 @@ public struct AllowedSigners: Equatable, Sendable {
                 throw .badLine(number, "expected: principal [namespaces=\"git\"] ssh-ed25519 BASE64")
             }
             var rest = Array(fields.dropFirst())
-            if rest.first?.contains("=") == true {
+            if let first = rest.first, !looksLikeKeyType(first) {
                 guard rest.first == "namespaces=\"git\"" else {
                     throw .badLine(number, "the only option pat accepts is namespaces=\"git\"")
                 }

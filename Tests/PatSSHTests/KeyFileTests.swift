@@ -1,0 +1,78 @@
+import Foundation
+import PatTestSupport
+import Testing
+@testable import PatSSH
+
+@Suite struct KeyFileTests {
+    @Test func keysMadeBySSHKeygenLoad() throws {
+        let directory = TemporaryDirectory()
+        let path = try sshKeygen(in: directory, comment: "bob@example.com")
+        let key = try OpenSSHPrivateKey.load(path: path)
+        let publicLine = try String(contentsOfFile: path + ".pub", encoding: .utf8)
+        #expect(publicLine.hasPrefix(key.publicKey.line + " "))
+        #expect(key.comment == "bob@example.com")
+        let fingerprint = try run("ssh-keygen", ["-l", "-f", path + ".pub"]).stdout
+        #expect(fingerprint.contains(key.publicKey.fingerprint))
+    }
+
+    @Test func keysWrittenByPatLoadInSSHKeygen() throws {
+        let directory = TemporaryDirectory()
+        let (path, key) = try writeKey(in: directory)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
+        let result = try run("ssh-keygen", ["-y", "-f", path])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.hasPrefix(key.publicKey.line))
+        #expect(try OpenSSHPrivateKey.load(path: path).publicKey == key.publicKey)
+    }
+
+    @Test func rsaKeysAreRefusedByType() throws {
+        let directory = TemporaryDirectory()
+        let path = try sshKeygen(in: directory, type: "rsa")
+        #expect(throws: SSHKeyError.unsupportedKeyType("ssh-rsa")) { try OpenSSHPrivateKey.load(path: path) }
+    }
+
+    @Test func encryptedKeysSayWhatProtectsThem() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("enc")
+        try run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "secret pass", "-f", path])
+        #expect(throws: SSHKeyError.encrypted(cipher: "aes256-ctr", kdf: "bcrypt")) { try OpenSSHPrivateKey.load(path: path) }
+    }
+
+    @Test func missingFilesAreNamed() {
+        #expect(throws: SSHKeyError.unreadable("/nonexistent/key", "no such file")) {
+            try OpenSSHPrivateKey.load(path: "/nonexistent/key")
+        }
+    }
+
+    /// Builds key files byte by byte, each broken in one way.
+    static func keyFile(magic: [UInt8] = OpenSSHPrivateKey.magic, count: UInt32 = 1, check2Delta: UInt32 = 0,
+                        otherPublicKey: Bool = false, truncate: Int = 0, trailing: [UInt8] = []) -> String {
+        let key = OpenSSHPrivateKey.generate(comment: "c")
+        var section = key.privateSection(blockSize: 8, check: 7)
+        if check2Delta != 0 { section[7] &+= UInt8(check2Delta) }
+        var writer = SSHWriter()
+        writer.write(magic)
+        writer.writeString("none"); writer.writeString("none"); writer.writeString([UInt8]())
+        writer.writeUInt32(count)
+        writer.writeString(otherPublicKey ? OpenSSHPrivateKey.generate(comment: "x").publicKey.blob : key.publicKey.blob)
+        writer.writeString(section)
+        writer.write(trailing)
+        return Armor.wrap(Array(writer.bytes.dropLast(truncate)), label: "OPENSSH PRIVATE KEY", width: 70)
+    }
+
+    static let corrupt: [(String, String, SSHKeyError)] = [
+        ("wrong magic", keyFile(magic: Array("openssh-key-v2\0".utf8)), .malformed("wrong magic (not openssh-key-v1)")),
+        ("two keys", keyFile(count: 2), .malformed("the file holds 2 keys; pat reads files with exactly one")),
+        ("check integers", keyFile(check2Delta: 1), .malformed("the check integers differ (wrong passphrase or a damaged file)")),
+        ("mismatch", keyFile(otherPublicKey: true), .malformed("the private key does not match the public key in the same file")),
+        ("truncated", keyFile(truncate: 20), .malformed("the key sections are truncated")),
+        ("trailing", keyFile(trailing: [0]), .malformed("trailing bytes after the private section")),
+        ("not armored", "ssh-ed25519 AAAA", .notOpenSSHKey),
+        ("not base64", "-----BEGIN OPENSSH PRIVATE KEY-----\n!!!\n-----END OPENSSH PRIVATE KEY-----\n", .notOpenSSHKey),
+    ]
+
+    @Test(arguments: corrupt)
+    func corruptKeysAreRefusedWithTheReason(name: String, text: String, error: SSHKeyError) {
+        #expect(throws: error, "\(name)") { try OpenSSHPrivateKey.parse(text) }
+    }
+}
