@@ -1,0 +1,45 @@
+import Foundation
+import PatTestSupport
+
+/// Runs the real `pat` binary against a store in a temporary directory, with a home of its own so that no
+/// user configuration (git identity, PAT_* variables) leaks into the test.
+final class CLIFixture {
+    let directory = TemporaryDirectory("cli")
+    let keyPath: String
+    var store: String { directory.file("store") }
+
+    init(initialise: Bool = true) throws {
+        keyPath = try sshKeygen(in: directory, comment: "alice@example.com")
+        if initialise {
+            let result = try pat(["init", "--store", store, "--signing-key", keyPath])
+            guard result.status == 0 else { throw SetupFailure(message: result.stderr) }
+        }
+    }
+
+    struct SetupFailure: Error { let message: String }
+
+    var environment: [String: String] {
+        ["HOME": directory.path, "XDG_CONFIG_HOME": directory.file(".config"), "PAT_STORE": "", "PAT_SIGNING_KEY": "",
+         "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": "/dev/null"]
+    }
+
+    @discardableResult
+    func pat(_ arguments: [String], stdin: String? = nil) throws -> ProcessResult {
+        try run(patExecutable, arguments, environment: environment, stdin: stdin, directory: directory.path)
+    }
+
+    /// `pat generate` on this store; returns (id, value).
+    func generate(_ description: String, extra: [String] = ["--api", "Maven Plugin"]) throws -> (id: String, value: String) {
+        let result = try pat(["generate", "--store", store, "--description", description, "--expires", "+30d", "--json"] + extra)
+        guard result.status == 0 else { throw SetupFailure(message: result.stderr) }
+        let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
+        let token = (object["tokens"] as! [[String: Any]])[0]
+        return (token["id"] as! String, token["token"] as! String)
+    }
+
+    func snapshot() throws -> String {
+        let refs = try git(["for-each-ref"], in: store).stdout
+        let objects = try git(["rev-list", "--objects", "--all"], in: store).stdout
+        return refs + objects.split(separator: "\n").sorted().joined(separator: "\n")
+    }
+}
