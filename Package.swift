@@ -35,10 +35,12 @@ let package = Package(
         ),
         // The store: every token operation as one signed commit.
         .target(name: "PatStore", dependencies: ["PatCore", "PatSSH", "PatGit", "PatTemplates"]),
+        // Trust chain, snapshots and reloads: what services run to authorise requests offline.
+        .target(name: "PatVerifier", dependencies: ["PatCore", "PatSSH", "PatGit"]),
         // Command-line front end (argument parsing and output only).
         .target(
             name: "PatCLI",
-            dependencies: ["PatStore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["PatStore", "PatVerifier", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(name: "pat", dependencies: ["PatCLI"]),
 
@@ -47,6 +49,7 @@ let package = Package(
         .testTarget(name: "PatSSHTests", dependencies: ["PatSSH", "PatTestSupport"]),
         .testTarget(name: "PatGitTests", dependencies: ["PatGit", "PatTestSupport"]),
         .testTarget(name: "PatStoreTests", dependencies: ["PatStore", "PatTestSupport"]),
+        .testTarget(name: "PatVerifierTests", dependencies: ["PatVerifier", "PatStore", "PatTestSupport"]),
         .testTarget(
             name: "PatCLITests",
             dependencies: ["PatCLI", "PatStore", "PatTestSupport"],

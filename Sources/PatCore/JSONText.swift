@@ -13,6 +13,17 @@ public indirect enum JSONText: Sendable {
         return out + "\n"
     }
 
+    /// One line, no spaces: for HTTP bodies.
+    public func compact() -> String {
+        switch self {
+        case .string(let text): JSONText.quote(text)
+        case .int(let value): String(value)
+        case .bool(let value): value ? "true" : "false"
+        case .array(let items): "[" + items.map { $0.compact() }.joined(separator: ",") + "]"
+        case .object(let members): "{" + members.map { JSONText.quote($0.0) + ":" + $0.1.compact() }.joined(separator: ",") + "}"
+        }
+    }
+
     private func write(into out: inout String, indent: Int) {
         switch self {
         case .string(let text): out += JSONText.quote(text)

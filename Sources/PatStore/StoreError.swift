@@ -20,6 +20,8 @@ public enum StoreError: Error, CustomStringConvertible {
     case signing(String)
     case templates(String)
     case noTokens
+    case invalidURL(String)
+    case tokenInput(String)
     case invalidSettings([String])
     case tokenExpired(String, CivilDate)
 
@@ -55,6 +57,10 @@ public enum StoreError: Error, CustomStringConvertible {
             "signing failed: \(reason)"
         case .invalidSettings(let problems):
             "invalid store settings: " + problems.joined(separator: "; ")
+        case .invalidURL(let url):
+            "'\(url)' is not a platform API URL (/1.0/<group>/<service>/rest/<method>)"
+        case .tokenInput(let reason):
+            "token input: \(reason)"
         case .noTokens:
             "the store has no tokens"
         case .tokenExpired(let id, let day):

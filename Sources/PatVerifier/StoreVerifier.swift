@@ -1,0 +1,128 @@
+import Foundation
+import PatCore
+import PatGit
+
+/// What happened when the verifier looked at the branch.
+public enum RefreshOutcome: Sendable {
+    case unchanged
+    case loaded(VerifiedSnapshot)
+    case refused(VerifierError)
+}
+
+/// What `pat serve` reports on /healthz and /metrics.
+public struct VerifierStatus: Sendable {
+    public var verifiedHead: String?
+    public var verifiedAt: Date?
+    public var tokenCount = 0
+    public var problems: [SnapshotProblem] = []
+    public var reloads = 0
+    public var lastReloadSeconds: Double = 0
+    public var refusals = 0
+    public var lastRefusedHead: String?
+    public var lastRefusal: String?
+}
+
+/// Follows a store's branch and keeps the last snapshot it could verify. A head that fails any check is
+/// refused as a whole: the previous snapshot stays in force and the reason is reported.
+/// Not thread-safe: one task drives it; readers take `current` snapshots, which are immutable values.
+public final class StoreVerifier {
+    public static let branch = "refs/heads/main"
+
+    public let path: String
+    let repository: Repository
+    private var chain: TrustChain
+    private let stateFile: String?
+    /// The last head whose whole chain verified (also from the state file, before any snapshot is loaded).
+    private var verifiedHead: ObjectID?
+    public private(set) var current: VerifiedSnapshot?
+    public private(set) var status = VerifierStatus()
+
+    public init(path: String, trustRoot: TrustRoot, stateFile: String? = nil) throws {
+        self.path = path
+        do { repository = try Repository.open(at: path) } catch {
+            throw VerifierError.git("cannot open the store at \(path): \(error.message)")
+        }
+        chain = TrustChain(repository: repository, root: trustRoot)
+        self.stateFile = stateFile
+        if let stateFile, FileManager.default.fileExists(atPath: stateFile) {
+            let text = (try? String(contentsOfFile: stateFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+            guard let id = ObjectID(hex: text) else {
+                throw VerifierError.unreadableState(stateFile, "it does not hold a commit id")
+            }
+            guard (try? repository.hasObject(id)) == true else {
+                throw VerifierError.unreadableState(stateFile, "commit \(id.short) is not in the store (was history rewritten?)")
+            }
+            verifiedHead = id
+        }
+    }
+
+    /// The branch's current commit: one ref read, cheap enough to poll.
+    public func branchHead() throws -> ObjectID? {
+        do { return try repository.resolve(reference: Self.branch) } catch { throw VerifierError.git(error.description) }
+    }
+
+    /// Verifies and loads the branch head if it moved since the last look.
+    @discardableResult
+    public func refresh() -> RefreshOutcome {
+        let started = Date()
+        let head: ObjectID
+        do {
+            guard let found = try branchHead() else { return refuse(nil, .noBranch(path)) }
+            head = found
+        } catch {
+            return refuse(nil, error as? VerifierError ?? .git("\(error)"))
+        }
+        if let current, current.commit == head.hex { return .unchanged }
+        // A head refused once stays refused: no re-verification on every poll.
+        if let refused = lastRefusal, refused.head == head { return .refused(refused.error) }
+        do {
+            try chain.verify(head: head, after: verifiedHead)
+            let snapshot = try SnapshotLoader.load(repository, commit: head, reusing: current)
+            try saveState(head)
+            verifiedHead = head
+            current = snapshot
+            status.verifiedHead = head.hex
+            status.verifiedAt = Date()
+            status.tokenCount = snapshot.tokenCount
+            status.problems = snapshot.problems
+            status.reloads += 1
+            status.lastReloadSeconds = Date().timeIntervalSince(started)
+            return .loaded(snapshot)
+        } catch {
+            let reason = error as? VerifierError ?? .git((error as? GitError)?.description ?? "\(error)")
+            loadLastVerifiedIfNeeded()
+            return refuse(head, reason)
+        }
+    }
+
+    private var lastRefusal: (head: ObjectID, error: VerifierError)?
+
+    private func refuse(_ head: ObjectID?, _ error: VerifierError) -> RefreshOutcome {
+        if let head { lastRefusal = (head, error) }
+        status.refusals += 1
+        status.lastRefusedHead = head?.hex
+        status.lastRefusal = error.description
+        return .refused(error)
+    }
+
+    /// A fresh process whose state file names a verified head answers from that head while a newer one is refused.
+    private func loadLastVerifiedIfNeeded() {
+        guard current == nil, let verifiedHead, let snapshot = try? SnapshotLoader.load(repository, commit: verifiedHead, reusing: nil) else { return }
+        current = snapshot
+        status.verifiedHead = verifiedHead.hex
+        status.verifiedAt = Date()
+        status.tokenCount = snapshot.tokenCount
+        status.problems = snapshot.problems
+    }
+
+    private func saveState(_ head: ObjectID) throws {
+        guard let stateFile else { return }
+        let temporary = stateFile + ".tmp"
+        do {
+            try (head.hex + "\n").write(toFile: temporary, atomically: false, encoding: .utf8)
+            _ = try FileManager.default.replaceItemAt(URL(fileURLWithPath: stateFile), withItemAt: URL(fileURLWithPath: temporary))
+        } catch {
+            throw VerifierError.unreadableState(stateFile, "cannot write it: \(error.localizedDescription)")
+        }
+    }
+}
