@@ -44,7 +44,7 @@ let package = Package(
         ),
         .executableTarget(name: "pat", dependencies: ["PatCLI"]),
 
-        .target(name: "PatTestSupport", dependencies: ["PatSSH"], path: "Tests/PatTestSupport"),
+        .target(name: "PatTestSupport", dependencies: ["PatSSH", "PatStore"], path: "Tests/PatTestSupport"),
         .testTarget(name: "PatCoreTests", dependencies: ["PatCore", "PatTemplates"], exclude: ["Fixtures"]),
         .testTarget(name: "PatSSHTests", dependencies: ["PatSSH", "PatTestSupport"]),
         .testTarget(name: "PatGitTests", dependencies: ["PatGit", "PatTestSupport"]),

@@ -120,9 +120,12 @@ public final class StoreVerifier {
         let temporary = stateFile + ".tmp"
         do {
             try (head.hex + "\n").write(toFile: temporary, atomically: false, encoding: .utf8)
-            _ = try FileManager.default.replaceItemAt(URL(fileURLWithPath: stateFile), withItemAt: URL(fileURLWithPath: temporary))
         } catch {
             throw VerifierError.unreadableState(stateFile, "cannot write it: \(error.localizedDescription)")
+        }
+        // rename(2) replaces the old state in one step: a crash leaves the old head or the new one, never half.
+        guard rename(temporary, stateFile) == 0 else {
+            throw VerifierError.unreadableState(stateFile, "cannot write it: \(String(cString: strerror(errno)))")
         }
     }
 }

@@ -15,5 +15,7 @@ public func writeKey(in directory: TemporaryDirectory, name: String = "id_ed2551
     let key = OpenSSHPrivateKey.generate(comment: comment)
     let path = directory.file(name)
     try key.serialized().write(toFile: path, atomically: true, encoding: .utf8)
+    // ssh-keygen (and so git) refuse private keys that others can read.
+    try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
     return (path, key)
 }

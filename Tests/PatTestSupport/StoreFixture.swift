@@ -2,33 +2,32 @@ import Foundation
 import PatCore
 import PatGit
 import PatSSH
-import PatTestSupport
-@testable import PatStore
+import PatStore
 
 /// A new store in its own temporary directory, signed by a fresh key.
-final class StoreFixture {
-    let directory = TemporaryDirectory("store")
-    let keyPath: String
-    let key: OpenSSHPrivateKey
-    let store: Store
-    var clock: Date
+public final class StoreFixture {
+    public let directory = TemporaryDirectory("store")
+    public let keyPath: String
+    public let key: OpenSSHPrivateKey
+    public let store: Store
+    public var clock: Date
 
-    static let identity = Identity(name: "Alice", email: "alice@example.com")
+    public static let identity = Identity(name: "Alice", email: "alice@example.com")
 
-    init(now: Date = Date()) throws {
+    public init(now: Date = Date()) throws {
         (keyPath, key) = try writeKey(in: directory)
         clock = now
         store = try Store.create(StoreCreation(path: directory.file("store"), signer: key, principal: "alice@example.com",
                                                identity: Self.identity, signingKeyPath: keyPath, now: now)).store
     }
 
-    var options: WriteOptions {
+    public var options: WriteOptions {
         let now = clock
         return WriteOptions(signer: key, identity: Self.identity, now: { now })
     }
 
     @discardableResult
-    func generate(_ description: String = "CI deploy", expires: String = "+30d", preset: String? = "Maven Plugin",
+    public func generate(_ description: String = "CI deploy", expires: String = "+30d", preset: String? = "Maven Plugin",
                   methods: [String] = []) throws -> (token: Token, secret: TokenSecret) {
         let committed = try store.generate(TokenSettingsRequest(description: description, expires: expires, preset: preset,
                                                                 methods: methods), options)
@@ -37,14 +36,14 @@ final class StoreFixture {
     }
 
     /// The branch and every object reachable from any ref: equal snapshots mean nothing observable changed.
-    func snapshot() throws -> String {
+    public func snapshot() throws -> String {
         let refs = try git(["for-each-ref"], in: store.path).stdout
         let objects = try git(["rev-list", "--objects", "--all"], in: store.path).stdout
         return refs + "\n" + objects.split(separator: "\n").sorted().joined(separator: "\n")
     }
 
     /// The store's signers file, as a file git and ssh-keygen can read.
-    func allowedSignersFile() throws -> String {
+    public func allowedSignersFile() throws -> String {
         let path = directory.file("allowed_signers")
         try git(["show", "main:allowed_signers"], in: store.path).stdout.write(toFile: path, atomically: true, encoding: .utf8)
         return path

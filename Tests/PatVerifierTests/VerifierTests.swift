@@ -1,0 +1,107 @@
+import Foundation
+import PatCore
+import PatGit
+import PatStore
+import PatTestSupport
+import Testing
+@testable import PatVerifier
+
+@Suite struct VerifierTests {
+    @Test func decisionsFollowTheStore() throws {
+        let fixture = try VerifierFixture()
+        let (token, secret) = try fixture.base.generate("deploy")
+        let verifier = try fixture.verifier()
+        verifier.refresh()
+        #expect(fixture.decide(verifier, secret.value).tokenID == token.id)
+        #expect(fixture.decide(verifier, secret.value, "env.deployment.DEPLOY").isAllowed)
+        let denied = fixture.decide(verifier, secret.value, "environment.Control.DeleteEnv")
+        #expect(denied.result == .permissionDenied)
+        #expect(denied.platformJSON == #"{"result":8202,"error":"permission denied: token \#(token.id) does not grant environment.Control.DeleteEnv"}"#)
+
+        // Regenerate: the old value stops working at the next reload, the new one works.
+        let regenerated = try fixture.base.store.regenerate([token.id], expires: nil, fixture.base.options)
+        guard case .loaded = verifier.refresh() else { Issue.record("regenerate refused"); return }
+        #expect(fixture.decide(verifier, secret.value).result == .unknownToken)
+        #expect(fixture.decide(verifier, regenerated.change.secrets[token.id]!.value).isAllowed)
+        #expect(try String(contentsOfFile: fixture.state, encoding: .utf8) == (try fixture.head()) + "\n")
+    }
+
+    @Test func aPinnedRootCommitStartsTheChain() throws {
+        let fixture = try VerifierFixture()
+        let (_, secret) = try fixture.base.generate("deploy")
+        let root = try git(["rev-list", "--max-parents=0", "main"], in: fixture.store).stdout.trimmingCharacters(in: .newlines)
+        let verifier = try fixture.verifier(trust: .commit(ObjectID(hex: root)!))
+        guard case .loaded = verifier.refresh() else { Issue.record("refused"); return }
+        #expect(fixture.decide(verifier, secret.value).isAllowed)
+    }
+
+    @Test func reloadsReadOnlyTheShardsThatChanged() throws {
+        let fixture = try VerifierFixture()
+        for index in 0..<40 { try fixture.base.generate("token \(index)") }
+        let verifier = try fixture.verifier()
+        guard case .loaded(let first) = verifier.refresh() else { Issue.record("refused"); return }
+        #expect(first.tokenCount == 40)
+        let (added, secret) = try fixture.base.generate("one more")
+        guard case .loaded(let second) = verifier.refresh() else { Issue.record("refused"); return }
+        #expect(second.tokenCount == 41)
+        let changed = second.shards.filter { first.shards[$0.key]?.tree != $0.value.tree }.map(\.key)
+        #expect(changed == [added.id.shard])
+        // Every unchanged shard is the same value, not a re-read copy of it.
+        #expect(second.shards.count >= first.shards.count)
+        #expect(fixture.decide(verifier, secret.value).isAllowed)
+        try fixture.base.store.remove(.all, fixture.base.options)
+        guard case .loaded(let third) = verifier.refresh() else { Issue.record("refused"); return }
+        #expect(third.tokenCount == 0)
+        #expect(fixture.decide(verifier, secret.value).result == .unknownToken)
+    }
+
+    @Test func aCorruptStateFileStopsTheVerifierFromStarting() throws {
+        let fixture = try VerifierFixture()
+        try "nonsense".write(toFile: fixture.state, atomically: true, encoding: .utf8)
+        #expect(throws: VerifierError.unreadableState(fixture.state, "it does not hold a commit id")) { try fixture.verifier() }
+        try (String(repeating: "2", count: 40) + "\n").write(toFile: fixture.state, atomically: true, encoding: .utf8)
+        #expect(performing: { try fixture.verifier() }, throws: { "\($0)".contains("is not in the store") })
+    }
+}
+
+@Suite struct AuthorizerTests {
+    static let now = Timestamp.parse("2026-11-23T12:00:00Z")!
+    static let secret = TokenSecret.generate(prefix: "pat")
+    static let token = GrantedToken(id: TokenID("00000000000000aa")!, expires: Timestamp.parse("2026-12-01T23:59:59Z")!,
+                                    methods: ["environment.Control.StopEnv"])
+    static let snapshot = AuthorizationSnapshot(commit: String(repeating: "c", count: 40), committed: now.addingTimeInterval(-60),
+                                                tokenPrefix: "pat", tokens: [secret.digest: token])
+
+    static let cases: [(String?, String, Date, ResultCode)] = [
+        (secret.value, "environment.Control.StopEnv", now, .ok),
+        (secret.value, "env.control.stopenv", now, .ok),
+        (secret.value, "environment.Control.StartEnv", now, .permissionDenied),
+        (secret.value, "environment.Control.StopEnv", Timestamp.parse("2026-12-02T00:00:00Z")!, .expiredToken),
+        (TokenSecret.generate(prefix: "pat").value, "environment.Control.StopEnv", now, .unknownToken),
+        (TokenSecret.generate(prefix: "xyz").value, "environment.Control.StopEnv", now, .malformedToken),
+        (String(secret.value.dropLast()) + "0", "environment.Control.StopEnv", now, .malformedToken),
+        (nil, "environment.Control.StopEnv", now, .missingToken),
+        (secret.value, "stopenv", now, .invalidMethod),
+        (secret.value, "a.b.c.d", now, .invalidMethod),
+    ]
+
+    @Test(arguments: cases)
+    func oneFunctionDecides(token: String?, method: String, at: Date, expected: ResultCode) {
+        let decision = Authorizer.decide(Self.snapshot, token: token, method: method, at: at)
+        #expect(decision.result == expected)
+        if let token { #expect(!(decision.error ?? "").contains(token)) }
+    }
+
+    @Test func staleSnapshotsAndMissingOnesCannotDecide() {
+        #expect(Authorizer.decide(Self.snapshot, token: Self.secret.value, method: "environment.Control.StopEnv", at: Self.now, maxAge: 30).result == .storeUnavailable)
+        #expect(Authorizer.decide(Self.snapshot, token: Self.secret.value, method: "environment.Control.StopEnv", at: Self.now, maxAge: 3600).result == .ok)
+        #expect(Authorizer.decide(nil, token: Self.secret.value, method: "environment.Control.StopEnv", at: Self.now).result == .storeUnavailable)
+    }
+
+    @Test func urlsMapToPermissions() {
+        #expect(MethodPermission(urlPath: "/1.0/environment/control/rest/stopenv?envName=x&session=abc")?.key == "environment.control.stopenv")
+        #expect(MethodPermission(urlPath: "/2.0/environment/control/rest/stopenv") == nil)
+        #expect(MethodPermission(urlPath: "/1.0/environment/control/stopenv") == nil)
+        #expect(MethodPermission(urlPath: "/1.0/environment/control/rest/stop.env") == nil)
+    }
+}
