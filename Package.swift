@@ -11,6 +11,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // libgit2 from the system (Debian's libgit2-dev), found through pkg-config.
@@ -37,10 +40,22 @@ let package = Package(
         .target(name: "PatStore", dependencies: ["PatCore", "PatSSH", "PatGit", "PatTemplates"]),
         // Trust chain, snapshots and reloads: what services run to authorise requests offline.
         .target(name: "PatVerifier", dependencies: ["PatCore", "PatSSH", "PatGit"]),
+        // `pat serve`: the verifier as an HTTP authorisation service (Hummingbird 2).
+        .target(
+            name: "PatServer",
+            dependencies: [
+                "PatCore", "PatVerifier",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ]
+        ),
         // Command-line front end (argument parsing and output only).
         .target(
             name: "PatCLI",
-            dependencies: ["PatStore", "PatVerifier", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["PatStore", "PatVerifier", "PatServer", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(name: "pat", dependencies: ["PatCLI"]),
 
@@ -50,6 +65,11 @@ let package = Package(
         .testTarget(name: "PatGitTests", dependencies: ["PatGit", "PatTestSupport"]),
         .testTarget(name: "PatStoreTests", dependencies: ["PatStore", "PatTestSupport"]),
         .testTarget(name: "PatVerifierTests", dependencies: ["PatVerifier", "PatStore", "PatTestSupport"]),
+        .testTarget(
+            name: "PatServerTests",
+            dependencies: ["PatServer", "PatStore", "PatTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            exclude: ["Fixtures"]
+        ),
         .testTarget(
             name: "PatCLITests",
             dependencies: ["PatCLI", "PatStore", "PatTestSupport"],

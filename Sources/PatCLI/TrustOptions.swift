@@ -36,16 +36,19 @@ struct TrustOptions: ParsableArguments {
         }
     }
 
-    func makeVerifier(store: String) throws -> StoreVerifier {
-        let root: TrustRoot
-        if let allowedSigners {
-            root = try TrustRoot.load(allowedSignersFile: allowedSigners)
-        } else if let trustRoot, let id = ObjectID(hex: trustRoot) {
-            root = .commit(id)
-        } else {
-            throw VerifierError.noTrustRoot
-        }
+    func pinnedRoot() throws -> TrustRoot {
+        if let allowedSigners { return try TrustRoot.load(allowedSignersFile: allowedSigners) }
+        if let trustRoot, let id = ObjectID(hex: trustRoot) { return .commit(id) }
+        throw VerifierError.noTrustRoot
+    }
+
+    func checkStoreExists(_ store: String) throws {
         guard FileManager.default.fileExists(atPath: store) else { throw VerifierError.git("no store at \(store)") }
+    }
+
+    func makeVerifier(store: String) throws -> StoreVerifier {
+        let root = try pinnedRoot()
+        try checkStoreExists(store)
         return try StoreVerifier(path: store, trustRoot: root, stateFile: state)
     }
 }

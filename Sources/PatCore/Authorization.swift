@@ -43,6 +43,8 @@ public enum ResultCode: Int, Sendable, CaseIterable {
     case expiredToken = 8204
     case invalidMethod = 8205
     case storeUnavailable = 8206
+    /// The request itself could not be read (e.g. a body that is not the expected JSON).
+    case badRequest = 8207
 
     /// Whether a gateway should answer 401 (who are you?) rather than 403 (you may not).
     public var isAuthenticationFailure: Bool {

@@ -20,6 +20,8 @@ public struct VerifierStatus: Sendable {
     public var refusals = 0
     public var lastRefusedHead: String?
     public var lastRefusal: String?
+
+    public init() {}
 }
 
 /// Follows a store's branch and keeps the last snapshot it could verify. A head that fails any check is

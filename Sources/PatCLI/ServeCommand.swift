@@ -1,0 +1,60 @@
+import ArgumentParser
+import Foundation
+import PatCore
+import PatServer
+import PatStore
+import PatVerifier
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Authorise requests over HTTP from a verified store; follows the branch as it changes.",
+        discussion: """
+            Routes: GET|POST /1.0/<group>/<service>/rest/<method> (session in the query, a form body or \
+            Authorization: Bearer) answers {"result":...} as the platform does; GET /auth is for nginx auth_request \
+            (X-Original-URI); POST /v1/authorize takes {"token","method"}; GET /healthz; GET /metrics. \
+            A new head is verified within a second (or at once on SIGHUP); a head that fails verification is \
+            refused and the last verified one keeps answering. SIGTERM shuts down cleanly.
+            """)
+
+    @OptionGroup var store: StoreOptions
+    @Option(help: ArgumentHelp("Address to listen on.", valueName: "host:port"))
+    var listen = "127.0.0.1:8080"
+    @Option(help: ArgumentHelp("How often to look for a new head, in milliseconds.", valueName: "ms"))
+    var pollInterval = 500
+    @OptionGroup var trust: TrustOptions
+
+    func validate() throws {
+        if Self.parseListen(listen) == nil { throw ValidationError("--listen takes HOST:PORT, e.g. 127.0.0.1:8080") }
+        if !(10...60_000).contains(pollInterval) { throw ValidationError("--poll-interval takes 10 to 60000 milliseconds") }
+    }
+
+    static func parseListen(_ text: String) -> (host: String, port: Int)? {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65_535).contains(port)
+        else { return nil }
+        let host = String(text[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        return host.isEmpty ? nil : (host, port)
+    }
+
+    func run() async throws {
+        let (host, port) = Self.parseListen(listen)!
+        let logger = serviceLogger()
+        let state = AuthorizationState()
+        let reloader: Reloader
+        do {
+            let root = try trust.pinnedRoot()
+            try trust.checkStoreExists(store.path)
+            reloader = try Reloader(path: store.path, trustRoot: root, stateFile: trust.state, state: state, logger: logger)
+        } catch {
+            Console.error(String(describing: error))
+            throw CommandFailure(code: 2)
+        }
+        await reloader.reload()
+        let authority = Authority(state: state, catalog: try BuiltInTemplates.catalog(), maxAge: trust.maxAgeSeconds)
+        let app = buildApplication(authority: authority, reloader: reloader, host: host, port: port, logger: logger,
+                                   pollInterval: .milliseconds(pollInterval)) { boundPort in
+            Console.note("pat serve: listening on http://\(host):\(boundPort)")
+        }
+        try await app.runService()
+    }
+}

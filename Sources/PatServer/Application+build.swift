@@ -1,0 +1,103 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import PatCore
+import PatVerifier
+
+/// The routes of `pat serve`.
+public func buildRouter(authority: Authority) -> Router<PatRequestContext> {
+    let router = Router(context: PatRequestContext.self)
+
+    // The platform's own URL form: the decision in the platform's shape, HTTP 200 as the platform answers.
+    let platform = router.group("1.0").add(middleware: AuthorizationMiddleware(authority: authority, source: .requestPath))
+    let platformCall: @Sendable (Request, PatRequestContext) async throws -> Response = { _, context in
+        json(context.decision.map(\.platformJSON) ?? "{}", status: .ok)
+    }
+    platform.get(":group/:service/rest/:method", use: platformCall)
+    platform.post(":group/:service/rest/:method", use: platformCall)
+
+    // nginx auth_request: 200 lets the call through; 401 / 403 carry the platform answer in headers.
+    router.group("auth").add(middleware: AuthorizationMiddleware(authority: authority, source: .originalURI))
+        .get { _, context in
+            guard let decision = context.decision else { return Response(status: .internalServerError) }
+            var headers = HTTPFields()
+            headers[.xPatResult] = String(decision.result.rawValue)
+            headers[.xPatResponse] = TokenExtraction.headerSafe(decision.platformJSON)
+            if let permission = decision.permission { headers[.xPatPermission] = permission }
+            if decision.isAllowed {
+                headers[.xPatTokenID] = decision.tokenID?.rawValue
+                return Response(status: .ok, headers: headers)
+            }
+            headers[.xPatError] = TokenExtraction.headerSafe(decision.error ?? "")
+            let status: HTTPResponse.Status = decision.result == .storeUnavailable ? .serviceUnavailable
+                : decision.result.isAuthenticationFailure ? .unauthorized : .forbidden
+            return Response(status: status, headers: headers)
+        }
+
+    // For services that ask directly: {"token": ..., "method": ...}.
+    router.post("v1/authorize") { request, context in
+        let body: AuthorizeRequest
+        do {
+            body = try await request.decode(as: AuthorizeRequest.self, context: context)
+        } catch {
+            return json(JSONText.object([("result", .int(ResultCode.badRequest.rawValue)),
+                                         ("error", .string("the body must be JSON: {\"token\": \"...\", \"method\": \"group.Service.Method\"}"))]).compact(),
+                        status: .badRequest)
+        }
+        let decision = authority.decide(token: body.token, method: body.method)
+        var members: [(String, JSONText)] = [("result", .int(decision.result.rawValue))]
+        if let error = decision.error { members.append(("error", .string(error))) }
+        if let id = decision.tokenID { members.append(("token_id", .string(id.rawValue))) }
+        if let permission = decision.permission { members.append(("permission", .string(permission))) }
+        return json(JSONText.object(members).compact(), status: .ok)
+    }
+
+    router.get("healthz") { _, _ in
+        let status = authority.state.currentStatus
+        let snapshot = authority.state.current
+        var members: [(String, JSONText)] = [
+            ("status", .string(snapshot == nil ? "unavailable" : "ok")),
+            ("verified_head", status.verifiedHead.map(JSONText.string) ?? .string("")),
+            ("tokens", .int(status.tokenCount)),
+            ("last_reload", .string(status.verifiedAt.map(Timestamp.format) ?? "")),
+            ("reloads", .int(status.reloads)),
+            ("refused_heads", .int(status.refusals)),
+            ("token_problems", .array(status.problems.map { .string($0.description) })),
+        ]
+        if let head = status.lastRefusedHead { members.append(("last_refused_head", .string(head))) }
+        if let reason = status.lastRefusal { members.append(("last_refusal", .string(reason))) }
+        return json(JSONText.object(members).compact(), status: snapshot == nil ? .serviceUnavailable : .ok)
+    }
+
+    router.get("metrics") { _, _ in
+        var response = Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: Metrics.render(authority: authority))))
+        response.headers[.contentType] = "text/plain; version=0.0.4"
+        return response
+    }
+    return router
+}
+
+/// The whole service: routes plus the follower that keeps the snapshot current.
+public func buildApplication(authority: Authority, reloader: Reloader, host: String, port: Int, logger: Logger,
+                             pollInterval: Duration = .milliseconds(500),
+                             onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+    Application(
+        router: buildRouter(authority: authority),
+        configuration: .init(address: .hostname(host, port: port), serverName: "pat"),
+        services: [StoreFollower(reloader: reloader, interval: pollInterval)],
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
+        logger: logger
+    )
+}
+
+struct AuthorizeRequest: Decodable {
+    let token: String?
+    let method: String
+}
+
+func json(_ text: String, status: HTTPResponse.Status) -> Response {
+    var response = Response(status: status, body: .init(byteBuffer: ByteBuffer(string: text)))
+    response.headers[.contentType] = "application/json"
+    return response
+}

@@ -1,0 +1,71 @@
+import Foundation
+import Logging
+import PatCore
+import PatVerifier
+import ServiceLifecycle
+import UnixSignals
+
+/// Owns the verifier (which is not thread-safe) and serialises every reload.
+public actor Reloader {
+    private let verifier: StoreVerifier
+    private let state: AuthorizationState
+    private let logger: Logger
+
+    public init(path: String, trustRoot: TrustRoot, stateFile: String?, state: AuthorizationState, logger: Logger) throws {
+        verifier = try StoreVerifier(path: path, trustRoot: trustRoot, stateFile: stateFile)
+        self.state = state
+        self.logger = logger
+    }
+
+    /// Verifies and swaps in the branch's head if it moved; reports a refusal and keeps the old snapshot.
+    @discardableResult
+    public func reload() -> RefreshOutcome {
+        let outcome = verifier.refresh()
+        switch outcome {
+        case .unchanged:
+            return outcome
+        case .loaded(let snapshot):
+            logger.info("verified store head", metadata: [
+                "head": .string(snapshot.commit), "tokens": .stringConvertible(snapshot.tokenCount),
+                "seconds": .stringConvertible(verifier.status.lastReloadSeconds)])
+            for problem in snapshot.problems {
+                logger.warning("token file denied", metadata: ["path": .string(problem.path), "reason": .string(problem.reason)])
+            }
+        case .refused(let error):
+            logger.error("refused store head; still answering from the last verified one", metadata: [
+                "refused": .string(verifier.status.lastRefusedHead ?? "-"), "reason": .string(error.description),
+                "serving": .string(verifier.current?.commit ?? "nothing")])
+        }
+        state.publish(verifier.current?.authorization, status: verifier.status)
+        return outcome
+    }
+}
+
+/// Follows the store's branch: a cheap ref check every `interval`, and at once on SIGHUP.
+public struct StoreFollower: Service {
+    let reloader: Reloader
+    let interval: Duration
+
+    public init(reloader: Reloader, interval: Duration = .milliseconds(500)) {
+        self.reloader = reloader
+        self.interval = interval
+    }
+
+    public func run() async throws {
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await _ in hangups { await reloader.reload() }
+            }
+            group.addTask {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: interval)
+                    await reloader.reload()
+                }
+            }
+            // Stop following when the service group shuts down (SIGTERM).
+            try? await gracefulShutdown()
+            group.cancelAll()
+        }
+    }
+}
