@@ -10,7 +10,7 @@ import Testing
         ("pat", PatCommand.self), ("init", InitCommand.self), ("generate", GenerateCommand.self), ("edit", EditCommand.self),
         ("regenerate", RegenerateCommand.self), ("copy", CopyCommand.self), ("remove", RemoveCommand.self),
         ("list", ListCommand.self), ("show", ShowCommand.self), ("log", LogCommand.self), ("methods", MethodsCommand.self),
-        ("presets", PresetsCommand.self),
+        ("presets", PresetsCommand.self), ("verify", VerifyCommand.self), ("serve", ServeCommand.self),
     ]
 
     @Test(arguments: commands.map(\.0))
