@@ -24,8 +24,19 @@ let package = Package(
         ),
         // Pure values and functions: token model, secret format, dates, catalog, presets, validation.
         .target(name: "PatCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
-        // OpenSSH key files, SSHSIG signatures and allowed_signers.
-        .target(name: "PatSSH", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        // Blowfish and bcrypt_pbkdf, the key derivation of passphrase-protected OpenSSH keys. Optimised even in
+        // debug builds: a key unlock runs millions of Blowfish rounds.
+        .target(
+            name: "PatBcrypt",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: [.unsafeFlags(["-O"])]
+        ),
+        // OpenSSH key files (plain and passphrase-protected), ssh-agent, SSHSIG signatures and allowed_signers.
+        .target(
+            name: "PatSSH",
+            dependencies: ["PatBcrypt", .product(name: "Crypto", package: "swift-crypto"),
+                           .product(name: "_CryptoExtras", package: "swift-crypto")]
+        ),
         // The only module that talks to libgit2.
         .target(name: "PatGit", dependencies: ["CLibGit2"]),
         // The predefined API sets and the method catalog, shipped inside the binary.
@@ -62,6 +73,7 @@ let package = Package(
         .target(name: "PatTestSupport", dependencies: ["PatSSH", "PatStore"], path: "Tests/PatTestSupport"),
         .testTarget(name: "PatCoreTests", dependencies: ["PatCore", "PatTemplates"], exclude: ["Fixtures"]),
         .testTarget(name: "PatSSHTests", dependencies: ["PatSSH", "PatTestSupport"]),
+        .testTarget(name: "PatBcryptTests", dependencies: ["PatBcrypt"]),
         .testTarget(name: "PatGitTests", dependencies: ["PatGit", "PatTestSupport"]),
         .testTarget(name: "PatStoreTests", dependencies: ["PatStore", "PatTestSupport"]),
         .testTarget(name: "PatVerifierTests", dependencies: ["PatVerifier", "PatStore", "PatTestSupport"]),

@@ -2,12 +2,17 @@ import ArgumentParser
 import Foundation
 import PatCore
 import PatGit
+import PatSSH
 import PatStore
 
 struct InitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "init",
-        abstract: "Create a store: settings, presets and signers file in one signed first commit.")
+        abstract: "Create a store: settings, presets and signers file in one signed first commit.",
+        discussion: """
+            Without --signing-key, pat uses its own key $PAT_HOME/signing_key (PAT_HOME defaults to ~/.config/pat), \
+            creating it, protected by a password you choose, when it does not exist yet.
+            """)
 
     @OptionGroup var store: StoreOptions
     @OptionGroup var signing: SigningOptions
@@ -23,10 +28,27 @@ struct InitCommand: ParsableCommand {
 
     @OptionGroup var output: JSONOption
 
+    /// Fails before a key is made when init would fail anyway.
+    private func checkStoreCanBeCreated() throws {
+        if (try? Store.open(at: store.path)) != nil { throw StoreError.storeExists(store.path) }
+    }
+
     func run() throws {
-        let keyPath = try signing.keyPath(for: nil)
-        let signer = try signing.signer(for: nil)
-        let principal = principal ?? signing.authorEmail ?? (signer.comment.contains("@") ? signer.comment : "pat@localhost")
+        // Adopt the key given (or pat's own one, if it exists); otherwise make a new, password-protected one.
+        let keyPath = (try? signing.keyPath(for: nil)) ?? PatHome.defaultKeyPath
+        var created: OpenSSHPrivateKey?
+        if !FileManager.default.fileExists(atPath: keyPath) {
+            guard signing.signingKey == nil else { throw StoreError.key(path: keyPath, .unreadable(keyPath, "no such file")) }
+            try checkStoreCanBeCreated()
+            let password = signing.noPassword ? nil : try signing.passwordInput.readNew(prompt: "Password for the new key \(keyPath): ")
+            let key = OpenSSHPrivateKey.generate(comment: principal ?? signing.authorEmail ?? "pat@\(ProcessInfo.processInfo.hostName)")
+            try KeyFiles.write(key, passphrase: password, to: keyPath)
+            created = key
+            Console.note("Created a new ed25519 signing key \(keyPath)\(password == nil ? " without a password" : ", protected by your password")")
+        }
+        let signer: any SSHSigner = try created ?? signing.signer(for: nil)
+        let comment = (signer as? OpenSSHPrivateKey)?.comment ?? ""
+        let principal = principal ?? signing.authorEmail ?? (comment.contains("@") ? comment : "pat@localhost")
         let (store, commit) = try Store.create(StoreCreation(
             path: self.store.path, signer: signer, principal: principal, identity: signing.identity,
             tokenPrefix: tokenPrefix, maxLifetimeDays: maxLifetimeDays, signingKeyPath: keyPath))

@@ -17,12 +17,21 @@ struct StoreOptions: ParsableArguments {
     func open() throws -> Store { try Store.open(at: path) }
 }
 
-/// Who signs a change, on every command that changes the store.
+/// Who signs a change, and the password that confirms it, on every command that changes the store.
 struct SigningOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp(
-        "OpenSSH ed25519 private key that signs the commit (default: $PAT_SIGNING_KEY, else the key 'pat init' adopted).",
+        "OpenSSH ed25519 key that signs the commit (default: $PAT_SIGNING_KEY, else the key 'pat init' adopted, else $PAT_HOME/signing_key). A public key file means: sign through ssh-agent.",
         valueName: "path"))
     var signingKey: String?
+
+    @Option(help: ArgumentHelp("Read the key's password from the first line of this file.", valueName: "file"))
+    var passwordFile: String?
+
+    @Flag(help: "Read the key's password from the first line of standard input.")
+    var passwordStdin = false
+
+    @Flag(help: "Sign with a key that has no password (throwaway and CI keys); changes are then not confirmed by one.")
+    var noPassword = false
 
     @Option(name: .long, help: ArgumentHelp("Author and committer name (default: git's user.name, else the store's).", valueName: "name"))
     var authorName: String?
@@ -34,6 +43,10 @@ struct SigningOptions: ParsableArguments {
         if (authorName == nil) != (authorEmail == nil) {
             throw ValidationError("give --author-name and --author-email together")
         }
+        if passwordFile != nil && passwordStdin { throw ValidationError("give --password-file or --password-stdin, not both") }
+        if noPassword && (passwordFile != nil || passwordStdin) {
+            throw ValidationError("--no-password cannot go with --password-file or --password-stdin")
+        }
     }
 
     var identity: Identity? {
@@ -41,20 +54,22 @@ struct SigningOptions: ParsableArguments {
         return Identity(name: authorName, email: authorEmail)
     }
 
+    var passwordInput: PasswordInput {
+        if let passwordFile { return .file(passwordFile) }
+        return passwordStdin ? .standardInput : .terminal
+    }
+
     func keyPath(for store: Store?) throws -> String {
         if let signingKey { return signingKey }
         if let path = ProcessInfo.processInfo.environment["PAT_SIGNING_KEY"], !path.isEmpty { return path }
         if let path = store?.rememberedSigningKeyPath { return path }
+        if FileManager.default.fileExists(atPath: PatHome.defaultKeyPath) { return PatHome.defaultKeyPath }
         throw StoreError.noSigningKey
     }
 
-    func signer(for store: Store?) throws -> OpenSSHPrivateKey {
-        let path = try keyPath(for: store)
-        do {
-            return try OpenSSHPrivateKey.load(path: path)
-        } catch {
-            throw StoreError.key(path: path, error)
-        }
+    /// The key that signs: held by ssh-agent when the agent has it, else the key file unlocked with its password.
+    func signer(for store: Store?) throws -> any SSHSigner {
+        try SignerUnlock.signer(keyPath: try keyPath(for: store), password: passwordInput, allowUnprotected: noPassword)
     }
 
     func writeOptions(for store: Store) throws -> WriteOptions {

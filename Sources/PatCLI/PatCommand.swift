@@ -15,7 +15,7 @@ public struct PatCommand: AsyncParsableCommand {
         subcommands: [
             InitCommand.self, GenerateCommand.self, EditCommand.self, RegenerateCommand.self, CopyCommand.self,
             RemoveCommand.self, ListCommand.self, ShowCommand.self, LogCommand.self, MethodsCommand.self,
-            PresetsCommand.self, VerifyCommand.self, ServeCommand.self,
+            PresetsCommand.self, SignersCommand.self, KeyCommand.self, VerifyCommand.self, ServeCommand.self,
         ]
     )
 

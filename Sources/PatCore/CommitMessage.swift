@@ -5,6 +5,7 @@ import Foundation
 public struct CommitMessage: Equatable, Sendable {
     public enum Operation: String, Sendable, CaseIterable {
         case initialize = "init", generate, edit, regenerate, copy, remove, `import`
+        case signersAdd = "signers-add", signersRemove = "signers-remove", keyRotate = "key-rotate"
     }
 
     public var operation: Operation

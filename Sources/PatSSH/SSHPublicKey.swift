@@ -56,7 +56,10 @@ public enum SSHKeyError: Error, Equatable, Sendable, CustomStringConvertible {
     case notOpenSSHKey
     case malformed(String)
     case unsupportedKeyType(String)
-    case encrypted(cipher: String, kdf: String)
+    case unsupportedEncryption(cipher: String, kdf: String)
+    case passphraseRequired
+    case wrongPassphrase
+    case emptyPassphrase
 
     public var description: String {
         switch self {
@@ -64,8 +67,11 @@ public enum SSHKeyError: Error, Equatable, Sendable, CustomStringConvertible {
         case .notOpenSSHKey: "not an OpenSSH private key (expected -----BEGIN OPENSSH PRIVATE KEY-----)"
         case .malformed(let reason): "malformed key: \(reason)"
         case .unsupportedKeyType(let type): "unsupported key type \(type): pat signs with ssh-ed25519 keys only"
-        case .encrypted(let cipher, let kdf):
-            "the key is protected by a passphrase (cipher \(cipher), kdf \(kdf)); this version of pat needs an unencrypted key"
+        case .unsupportedEncryption(let cipher, let kdf):
+            "the key is protected with cipher \(cipher) and kdf \(kdf); pat reads unprotected keys and keys protected with aes256-ctr and bcrypt, as ssh-keygen makes them"
+        case .passphraseRequired: "the key is protected by a password, and none was given"
+        case .wrongPassphrase: "wrong password for the key"
+        case .emptyPassphrase: "the password is empty"
         }
     }
 }

@@ -20,6 +20,11 @@ public enum StoreError: Error, CustomStringConvertible {
     case signing(String)
     case templates(String)
     case noTokens
+    case signerExists(String)
+    case unknownSigner(String)
+    case lastSigner(String)
+    case unprotectedKey(String)
+    case password(String)
     case invalidURL(String)
     case tokenInput(String)
     case invalidSettings([String])
@@ -61,6 +66,16 @@ public enum StoreError: Error, CustomStringConvertible {
             "'\(url)' is not a platform API URL (/1.0/<group>/<service>/rest/<method>)"
         case .tokenInput(let reason):
             "token input: \(reason)"
+        case .signerExists(let what):
+            "the store already trusts \(what)"
+        case .unknownSigner(let principal):
+            "no signer '\(principal)' in the store's allowed_signers file"
+        case .lastSigner(let principal):
+            "'\(principal)' is the store's last signer; removing it would leave nobody able to change the store"
+        case .unprotectedKey(let path):
+            "signing key \(path) is not protected by a password, so changes would not be confirmed by one; protect it with 'pat key passwd', or pass --no-password to sign with it anyway (throwaway and CI keys)"
+        case .password(let reason):
+            reason
         case .noTokens:
             "the store has no tokens"
         case .tokenExpired(let id, let day):

@@ -6,10 +6,17 @@ import PatTestSupport
 final class CLIFixture {
     let directory = TemporaryDirectory("cli")
     let keyPath: String
+    let passwordFile: String
+    static let password = "correct horse battery staple"
     var store: String { directory.file("store") }
 
+    /// Commands that change the store, and so need the key's password.
+    static let writing: Set<String> = ["init", "generate", "edit", "regenerate", "copy", "remove", "signers", "key"]
+
     init(initialise: Bool = true) throws {
-        keyPath = try sshKeygen(in: directory, comment: "alice@example.com")
+        keyPath = try sshKeygen(in: directory, comment: "alice@example.com", passphrase: Self.password)
+        passwordFile = directory.file("password")
+        try (Self.password + "\n").write(toFile: passwordFile, atomically: true, encoding: .utf8)
         if initialise {
             let result = try pat(["init", "--store", store, "--signing-key", keyPath])
             guard result.status == 0 else { throw SetupFailure(message: result.stderr) }
@@ -20,12 +27,21 @@ final class CLIFixture {
 
     var environment: [String: String] {
         ["HOME": directory.path, "XDG_CONFIG_HOME": directory.file(".config"), "PAT_STORE": "", "PAT_SIGNING_KEY": "",
+         "PAT_HOME": directory.file("pat-home"), "SSH_AUTH_SOCK": "",
          "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": "/dev/null"]
     }
 
+    /// Runs pat; a command that changes the store gets the key's password file unless the test says otherwise.
     @discardableResult
-    func pat(_ arguments: [String], stdin: String? = nil) throws -> ProcessResult {
-        try run(patExecutable, arguments, environment: environment, stdin: stdin, directory: directory.path)
+    func pat(_ arguments: [String], stdin: String? = nil, password: Bool = true,
+             environment extra: [String: String] = [:]) throws -> ProcessResult {
+        let needsPassword = password && Self.writing.contains(arguments.first ?? "")
+            && !arguments.contains { ["--password-file", "--password-stdin", "--no-password"].contains($0) }
+            && !(arguments.first == "signers" && arguments.dropFirst().first == "list")
+        var env = environment
+        for (key, value) in extra { env[key] = value }
+        return try run(patExecutable, arguments + (needsPassword ? ["--password-file", passwordFile] : []),
+                       environment: env, stdin: stdin, directory: directory.path)
     }
 
     /// `pat generate` on this store; returns (id, value).

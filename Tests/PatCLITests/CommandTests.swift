@@ -100,7 +100,7 @@ import Testing
         let script = """
             for writer in 1 2; do
               ( for i in $(seq 1 12); do
-                  "$PAT" generate --store "$STORE" --description "w$writer-$i" --expires +5d --api Marketplace >/dev/null || exit 1
+                  "$PAT" generate --store "$STORE" --description "w$writer-$i" --expires +5d --api Marketplace --password-file "$PASSWORD" >/dev/null || exit 1
                 done ) &
             done
             wait
@@ -108,6 +108,7 @@ import Testing
         var environment = cli.environment
         environment["PAT"] = patExecutable
         environment["STORE"] = cli.store
+        environment["PASSWORD"] = cli.passwordFile
         let result = try run("bash", ["-c", script + "\nfor job in $(jobs -p); do wait $job || exit 1; done"], environment: environment)
         #expect(result.status == 0, "\(result.stderr)")
         let list = try cli.pat(["list", "--store", cli.store, "--json"])

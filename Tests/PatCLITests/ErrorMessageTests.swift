@@ -51,7 +51,7 @@ import Testing
         let keys = cli.directory.path
         try "garbage\n".write(toFile: keys + "/garbage", atomically: true, encoding: .utf8)
         _ = try sshKeygen(in: cli.directory, name: "rsa", type: "rsa")
-        let other = try sshKeygen(in: cli.directory, name: "other", comment: "mallory")
+        let other = try sshKeygen(in: cli.directory, name: "other", comment: "mallory", passphrase: CLIFixture.password)
         let fingerprint = try run("ssh-keygen", ["-l", "-f", other]).stdout.split(separator: " ")[1]
         let before = try cli.snapshot()
         let arguments = testCase.arguments.map {

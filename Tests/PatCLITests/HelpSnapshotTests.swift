@@ -11,6 +11,9 @@ import Testing
         ("regenerate", RegenerateCommand.self), ("copy", CopyCommand.self), ("remove", RemoveCommand.self),
         ("list", ListCommand.self), ("show", ShowCommand.self), ("log", LogCommand.self), ("methods", MethodsCommand.self),
         ("presets", PresetsCommand.self), ("verify", VerifyCommand.self), ("serve", ServeCommand.self),
+        ("signers", SignersCommand.self), ("signers-add", SignersCommand.Add.self), ("signers-remove", SignersCommand.Remove.self),
+        ("signers-list", SignersCommand.List.self), ("key", KeyCommand.self), ("key-rotate", KeyCommand.Rotate.self),
+        ("key-passwd", KeyCommand.Passwd.self),
     ]
 
     @Test(arguments: commands.map(\.0))

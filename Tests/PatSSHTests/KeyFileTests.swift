@@ -31,11 +31,46 @@ import Testing
         #expect(throws: SSHKeyError.unsupportedKeyType("ssh-rsa")) { try OpenSSHPrivateKey.load(path: path) }
     }
 
-    @Test func encryptedKeysSayWhatProtectsThem() throws {
+    @Test func protectedKeysMadeBySSHKeygenUnlockWithTheirPassword() throws {
         let directory = TemporaryDirectory()
-        let path = directory.file("enc")
-        try run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "secret pass", "-f", path])
-        #expect(throws: SSHKeyError.encrypted(cipher: "aes256-ctr", kdf: "bcrypt")) { try OpenSSHPrivateKey.load(path: path) }
+        let path = try sshKeygen(in: directory, name: "enc", passphrase: "secret pass \u{e9}")
+        let info = try OpenSSHPrivateKey.inspect(try OpenSSHPrivateKey.readFile(path))
+        #expect(info.isEncrypted && info.cipher == "aes256-ctr" && info.kdf == "bcrypt")
+        #expect(throws: SSHKeyError.passphraseRequired) { try OpenSSHPrivateKey.load(path: path) }
+        #expect(throws: SSHKeyError.wrongPassphrase) { try OpenSSHPrivateKey.load(path: path, passphrase: "secret pass") }
+        #expect(throws: SSHKeyError.emptyPassphrase) { try OpenSSHPrivateKey.load(path: path, passphrase: "") }
+        let key = try OpenSSHPrivateKey.load(path: path, passphrase: "secret pass \u{e9}")
+        let publicLine = try String(contentsOfFile: path + ".pub", encoding: .utf8)
+        #expect(publicLine.hasPrefix(key.publicKey.line))
+        // The unlocked key really is the private half: ssh-keygen verifies what it signs.
+        let signature = try SSHSignature.sign(Array("m".utf8), with: key)
+        #expect(signature.isValid(for: Array("m".utf8)))
+    }
+
+    @Test func protectedKeysWrittenByPatUnlockInSSHKeygen() throws {
+        let directory = TemporaryDirectory()
+        let key = OpenSSHPrivateKey.generate(comment: "carol@example.com")
+        let path = directory.file("pat_key")
+        try KeyFiles.write(key, passphrase: "pat's pass", to: path)
+        let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        let result = try run("ssh-keygen", ["-y", "-P", "pat's pass", "-f", path])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.hasPrefix(key.publicKey.line))
+        let wrong = try run("ssh-keygen", ["-y", "-P", "not it", "-f", path])
+        #expect(wrong.status != 0)
+        // ssh-keygen can change the password of pat's file, and pat reads the result.
+        let changed = try run("ssh-keygen", ["-p", "-P", "pat's pass", "-N", "new pass", "-f", path])
+        #expect(changed.status == 0, "\(changed.stderr)")
+        #expect(try OpenSSHPrivateKey.load(path: path, passphrase: "new pass").publicKey == key.publicKey)
+    }
+
+    @Test func otherCiphersAndKdfsAreNamedAndRefused() throws {
+        let directory = TemporaryDirectory()
+        let path = try sshKeygen(in: directory, name: "chacha", passphrase: "pass", extra: ["-Z", "chacha20-poly1305@openssh.com"])
+        #expect(throws: SSHKeyError.unsupportedEncryption(cipher: "chacha20-poly1305@openssh.com", kdf: "bcrypt")) {
+            try OpenSSHPrivateKey.load(path: path, passphrase: "pass")
+        }
     }
 
     @Test func missingFilesAreNamed() {

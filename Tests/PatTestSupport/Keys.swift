@@ -3,9 +3,9 @@ import PatSSH
 
 /// Makes an unencrypted ed25519 key with the real ssh-keygen and returns its path.
 public func sshKeygen(in directory: TemporaryDirectory, name: String = "id_ed25519", comment: String = "alice@example.com",
-                      type: String = "ed25519") throws -> String {
+                      type: String = "ed25519", passphrase: String = "", extra: [String] = []) throws -> String {
     let path = directory.file(name)
-    let result = try run("ssh-keygen", ["-q", "-t", type, "-N", "", "-C", comment, "-f", path])
+    let result = try run("ssh-keygen", ["-q", "-t", type, "-N", passphrase, "-C", comment, "-f", path] + extra)
     guard result.status == 0 else { throw MissingTool(name: "ssh-keygen (\(result.stderr))") }
     return path
 }
