@@ -44,6 +44,21 @@ import Testing
         #expect(right.status == 0, "\(right.stderr)")
     }
 
+    /// On a terminal pat asks for the password itself, without echoing it (a real pty, made by script(1)).
+    @Test func theTerminalPromptDoesNotEcho() throws {
+        let cli = try CLIFixture()
+        let command = [patExecutable, "generate", "--store", cli.store, "--description", "typed", "--expires", "+1d", "--api", "Marketplace"]
+            .map { "'\($0)'" }.joined(separator: " ")
+        // The password is typed a moment later, once pat has turned echo off.
+        let typed = "(sleep 1; printf '%s\\n' '\(CLIFixture.password)') | script -q -e -c \"\(command)\" /dev/null"
+        let result = try run("bash", ["-c", typed], environment: cli.environment)
+        #expect(result.status == 0, "\(result.stdout) \(result.stderr)")
+        #expect(result.stdout.contains("Password for \(cli.keyPath): "))
+        #expect(result.stdout.contains("pat_"))
+        #expect(!result.stdout.contains(CLIFixture.password))
+        #expect(!result.stderr.contains(CLIFixture.password))
+    }
+
     @Test func unprotectedKeysNeedAnExplicitNoPassword() throws {
         let cli = try CLIFixture(initialise: false)
         let plain = try sshKeygen(in: cli.directory, name: "plain")
