@@ -14,7 +14,7 @@ public struct PatCommand: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             InitCommand.self, GenerateCommand.self, EditCommand.self, RegenerateCommand.self, CopyCommand.self,
-            RemoveCommand.self, ListCommand.self, ShowCommand.self, LogCommand.self, MethodsCommand.self,
+            RemoveCommand.self, ImportCommand.self, ListCommand.self, ShowCommand.self, LogCommand.self, MethodsCommand.self,
             PresetsCommand.self, SignersCommand.self, KeyCommand.self, VerifyCommand.self, ServeCommand.self,
         ]
     )

@@ -9,9 +9,14 @@ public struct GrantedToken: Sendable, Equatable {
     public let methods: Set<String>
 
     public init(id: TokenID, expires: Date, methods: [String]) {
+        self.init(id: id, expires: expires, methodSet: Set(methods.map { $0.lowercased() }))
+    }
+
+    /// `methodSet` must already be lower case; tokens with the same list share one set.
+    public init(id: TokenID, expires: Date, methodSet: Set<String>) {
         self.id = id
         self.expires = expires
-        self.methods = Set(methods.map { $0.lowercased() })
+        self.methods = methodSet
     }
 
     public init(_ token: Token) { self.init(id: token.id, expires: token.expires, methods: token.api.methods) }

@@ -1,5 +1,6 @@
 /// A tiny JSON writer for pat's own files: keys in the order given, two-space indentation,
 /// a trailing newline, so that every diff of a store file reads well and is byte-for-byte stable.
+/// It writes UTF-8 bytes straight into one buffer: store files are written by the hundred thousand on import.
 public indirect enum JSONText: Sendable {
     case string(String)
     case int(Int)
@@ -8,63 +9,77 @@ public indirect enum JSONText: Sendable {
     case object([(String, JSONText)])
 
     public func rendered() -> String {
-        var out = ""
-        write(into: &out, indent: 0)
-        return out + "\n"
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        write(into: &out, indent: 0, pretty: true)
+        out.append(UInt8(ascii: "\n"))
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// One line, no spaces: for HTTP bodies.
     public func compact() -> String {
+        var out: [UInt8] = []
+        write(into: &out, indent: 0, pretty: false)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private func write(into out: inout [UInt8], indent: Int, pretty: Bool) {
         switch self {
-        case .string(let text): JSONText.quote(text)
-        case .int(let value): String(value)
-        case .bool(let value): value ? "true" : "false"
-        case .array(let items): "[" + items.map { $0.compact() }.joined(separator: ",") + "]"
-        case .object(let members): "{" + members.map { JSONText.quote($0.0) + ":" + $0.1.compact() }.joined(separator: ",") + "}"
+        case .string(let text): JSONText.quote(text, into: &out)
+        case .int(let value): out.append(contentsOf: String(value).utf8)
+        case .bool(let value): out.append(contentsOf: (value ? "true" : "false").utf8)
+        case .array(let items):
+            out.append(UInt8(ascii: "["))
+            for (index, item) in items.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                if pretty { JSONText.newline(&out, indent + 1) }
+                item.write(into: &out, indent: indent + 1, pretty: pretty)
+            }
+            if pretty && !items.isEmpty { JSONText.newline(&out, indent) }
+            out.append(UInt8(ascii: "]"))
+        case .object(let members):
+            out.append(UInt8(ascii: "{"))
+            for (index, (key, value)) in members.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                if pretty { JSONText.newline(&out, indent + 1) }
+                JSONText.quote(key, into: &out)
+                out.append(UInt8(ascii: ":"))
+                if pretty { out.append(UInt8(ascii: " ")) }
+                value.write(into: &out, indent: indent + 1, pretty: pretty)
+            }
+            if pretty && !members.isEmpty { JSONText.newline(&out, indent) }
+            out.append(UInt8(ascii: "}"))
         }
     }
 
-    private func write(into out: inout String, indent: Int) {
-        switch self {
-        case .string(let text): out += JSONText.quote(text)
-        case .int(let value): out += String(value)
-        case .bool(let value): out += value ? "true" : "false"
-        case .array(let items):
-            if items.isEmpty { out += "[]"; return }
-            out += "[\n"
-            for (index, item) in items.enumerated() {
-                out += String(repeating: "  ", count: indent + 1)
-                item.write(into: &out, indent: indent + 1)
-                out += index == items.count - 1 ? "\n" : ",\n"
-            }
-            out += String(repeating: "  ", count: indent) + "]"
-        case .object(let members):
-            if members.isEmpty { out += "{}"; return }
-            out += "{\n"
-            for (index, (key, value)) in members.enumerated() {
-                out += String(repeating: "  ", count: indent + 1) + JSONText.quote(key) + ": "
-                value.write(into: &out, indent: indent + 1)
-                out += index == members.count - 1 ? "\n" : ",\n"
-            }
-            out += String(repeating: "  ", count: indent) + "}"
-        }
+    private static func newline(_ out: inout [UInt8], _ indent: Int) {
+        out.append(UInt8(ascii: "\n"))
+        for _ in 0..<(indent * 2) { out.append(UInt8(ascii: " ")) }
     }
 
     static func quote(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
+        var out: [UInt8] = []
+        quote(text, into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func quote(_ text: String, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        let hex = Array("0123456789abcdef".utf8)
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): out.append(UInt8(ascii: "\\")); out.append(byte)
+            case UInt8(ascii: "\\"): out.append(UInt8(ascii: "\\")); out.append(byte)
+            case 0x0A: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "n"))
+            case 0x0D: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "r"))
+            case 0x09: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "t"))
+            case 0..<0x20:
+                out.append(contentsOf: Array("\\u00".utf8))
+                out.append(hex[Int(byte >> 4)])
+                out.append(hex[Int(byte & 0xF)])
+            default: out.append(byte)
             }
         }
-        return out + "\""
+        out.append(UInt8(ascii: "\""))
     }
 }

@@ -16,23 +16,23 @@ public struct StoreFileError: Error, Equatable, Sendable, CustomStringConvertibl
 /// Reading pat's JSON files strictly: wrong types, missing fields and unknown format versions are errors.
 struct JSONFields {
     let path: String
-    let object: [String: Any]
+    let object: [String: JSONValue]
 
-    init(path: String, data: some DataProtocol) throws(StoreFileError) {
+    init(path: String, data: some Collection<UInt8>) throws(StoreFileError) {
         self.path = path
-        let parsed: Any
+        let parsed: JSONValue
         do {
-            parsed = try JSONSerialization.jsonObject(with: Data(data), options: [])
+            parsed = try JSONValue.parse(data)
         } catch {
             throw StoreFileError(path: path, reason: "not valid JSON")
         }
-        guard let object = parsed as? [String: Any] else {
+        guard let object = parsed.objectValue else {
             throw StoreFileError(path: path, reason: "expected a JSON object")
         }
         self.object = object
     }
 
-    init(path: String, object: [String: Any]) {
+    init(path: String, object: [String: JSONValue]) {
         self.path = path
         self.object = object
     }
@@ -40,22 +40,24 @@ struct JSONFields {
     func fail(_ reason: String) -> StoreFileError { StoreFileError(path: path, reason: reason) }
 
     func string(_ key: String) throws(StoreFileError) -> String {
-        guard let value = object[key] as? String else { throw fail("field '\(key)' is missing or not a string") }
+        guard case .string(let value)? = object[key] else { throw fail("field '\(key)' is missing or not a string") }
         return value
     }
 
     func int(_ key: String) throws(StoreFileError) -> Int {
-        // JSONSerialization bridges true/false to NSNumber (objCType "c"); refuse them as integers.
-        guard let number = object[key] as? NSNumber, String(cString: number.objCType) != "c",
-              let value = object[key] as? Int else {
-            throw fail("field '\(key)' is missing or not an integer")
-        }
+        guard case .int(let value)? = object[key] else { throw fail("field '\(key)' is missing or not an integer") }
         return value
     }
 
     func strings(_ key: String) throws(StoreFileError) -> [String] {
-        guard let value = object[key] as? [String] else { throw fail("field '\(key)' is missing or not a list of strings") }
-        return value
+        guard case .array(let items)? = object[key] else { throw fail("field '\(key)' is missing or not a list of strings") }
+        var out: [String] = []
+        out.reserveCapacity(items.count)
+        for item in items {
+            guard case .string(let text) = item else { throw fail("field '\(key)' is missing or not a list of strings") }
+            out.append(text)
+        }
+        return out
     }
 
     func date(_ key: String) throws(StoreFileError) -> Date {
@@ -65,8 +67,18 @@ struct JSONFields {
     }
 
     func object(_ key: String) throws(StoreFileError) -> JSONFields {
-        guard let value = object[key] as? [String: Any] else { throw fail("field '\(key)' is missing or not an object") }
+        guard case .object(let value)? = object[key] else { throw fail("field '\(key)' is missing or not an object") }
         return JSONFields(path: path, object: value)
+    }
+
+    func objects(_ key: String) throws(StoreFileError) -> [JSONFields] {
+        guard case .array(let items)? = object[key] else { throw fail("field '\(key)' is missing or not a list of objects") }
+        var out: [JSONFields] = []
+        for item in items {
+            guard case .object(let value) = item else { throw fail("field '\(key)' is missing or not a list of objects") }
+            out.append(JSONFields(path: path, object: value))
+        }
+        return out
     }
 
     func format(_ supported: Int) throws(StoreFileError) {
@@ -92,7 +104,7 @@ public enum TokenFile {
     }
 
     /// Parses a token file found at `path`; the id must match the path so a file cannot pose as another token.
-    public static func decode(_ data: some DataProtocol, path: String) throws(StoreFileError) -> Token {
+    public static func decode(_ data: some Collection<UInt8>, path: String) throws(StoreFileError) -> Token {
         let fields = try JSONFields(path: path, data: data)
         try fields.format(Token.formatVersion)
         let idText = try fields.string("id")
@@ -141,7 +153,7 @@ public struct StoreSettings: Equatable, Sendable {
         ]).rendered()
     }
 
-    public static func decode(_ data: some DataProtocol) throws(StoreFileError) -> StoreSettings {
+    public static func decode(_ data: some Collection<UInt8>) throws(StoreFileError) -> StoreSettings {
         let fields = try JSONFields(path: path, data: data)
         try fields.format(formatVersion)
         let author = try fields.object("defaultAuthor")
@@ -183,7 +195,7 @@ public enum PresetFile {
         ]).rendered()
     }
 
-    public static func decode(_ data: some DataProtocol, path: String) throws(StoreFileError) -> Preset {
+    public static func decode(_ data: some Collection<UInt8>, path: String) throws(StoreFileError) -> Preset {
         let fields = try JSONFields(path: path, data: data)
         return Preset(
             name: try fields.string("name"),
@@ -196,15 +208,10 @@ public enum PresetFile {
 }
 
 public enum CatalogFile {
-    public static func decode(_ data: some DataProtocol, path: String) throws(StoreFileError) -> MethodCatalog {
+    public static func decode(_ data: some Collection<UInt8>, path: String) throws(StoreFileError) -> MethodCatalog {
         let fields = try JSONFields(path: path, data: data)
-        guard let entries = fields.object["methods"] as? [[String: Any]] else {
-            throw fields.fail("field 'methods' is missing or not a list of objects")
-        }
         var methods: [APIMethod] = []
-        methods.reserveCapacity(entries.count)
-        for entry in entries {
-            let method = JSONFields(path: path, object: entry)
+        for method in try fields.objects("methods") {
             let name = try method.string("name")
             guard name.split(separator: ".", omittingEmptySubsequences: false).count == 3 else {
                 throw fields.fail("method '\(name)' is not group.Service.Method")

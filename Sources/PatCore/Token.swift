@@ -9,7 +9,9 @@ public struct APIGrant: Equatable, Sendable {
 
     public init(preset: String, methods: [String]) {
         self.preset = preset
-        self.methods = Array(Set(methods)).sorted()
+        // Files hold them sorted and unique already: check in one pass before paying for a sort.
+        let isCanonical = zip(methods, methods.dropFirst()).allSatisfy { $0 < $1 }
+        self.methods = isCanonical ? methods : Array(Set(methods)).sorted()
     }
 }
 

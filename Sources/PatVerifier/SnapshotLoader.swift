@@ -31,6 +31,7 @@ public struct VerifiedSnapshot: Sendable {
 /// whose tree ids changed.
 enum SnapshotLoader {
     static func load(_ repository: Repository, commit: ObjectID, reusing previous: VerifiedSnapshot?) throws -> VerifiedSnapshot {
+        var decoder = GrantedTokenDecoder()
         let info = try repository.commit(commit)
         guard let settingsEntry = try repository.entry(atPath: StoreSettings.path, inTree: info.tree), settingsEntry.isRegularFile else {
             throw VerifierError.damagedStore(commit: commit.hex, reason: "it has no \(StoreSettings.path)")
@@ -70,7 +71,7 @@ enum SnapshotLoader {
                     shards[entry.name] = old
                     continue
                 }
-                let shard = try loadShard(repository, entry: entry)
+                let shard = try loadShard(repository, entry: entry, decoder: &decoder)
                 for (digest, token) in shard.tokens {
                     if let existing = tokens[digest], existing.id != token.id {
                         problems.append(SnapshotProblem(path: token.id.path, reason: "same hash as token \(existing.id); denied"))
@@ -91,7 +92,7 @@ enum SnapshotLoader {
     }
 
     /// One shard folder. Anything but a regular JSON file of a valid token is a problem, never a token.
-    static func loadShard(_ repository: Repository, entry: TreeEntry) throws -> VerifiedSnapshot.Shard {
+    static func loadShard(_ repository: Repository, entry: TreeEntry, decoder: inout GrantedTokenDecoder) throws -> VerifiedSnapshot.Shard {
         let folder = "tokens/\(entry.name)"
         guard entry.kind == .tree && entry.mode == 0o040000 else {
             return .init(tree: entry.id, tokens: [], problems: [SnapshotProblem(path: folder, reason: "not a shard folder")])
@@ -106,8 +107,8 @@ enum SnapshotLoader {
                 continue
             }
             do {
-                let token = try TokenFile.decode(try repository.readBlob(file.id), path: path)
-                tokens.append((token.hash.digest, GrantedToken(token)))
+                let (hash, token) = try decoder.decode(try repository.readBlob(file.id), path: path)
+                tokens.append((hash.digest, token))
             } catch let error as StoreFileError {
                 problems.append(SnapshotProblem(path: path, reason: error.reason + "; denied"))
             }

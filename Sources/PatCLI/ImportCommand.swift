@@ -1,0 +1,85 @@
+import ArgumentParser
+import Foundation
+import PatCore
+import PatStore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct ImportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Add many tokens in one signed commit, from a JSON Lines file.",
+        discussion: """
+            Each line: {"description": "...", "expires": "31-12-2026", "api": "Maven Plugin"} or "methods": [...] \
+            instead of "api"; optionally "token": an existing pat-format value to keep, or "hash": its sha256:... \
+            Lines without either get new values, written to --output FILE (mode 0600) as "<id> <value>" lines. \
+            Every line is checked first and every problem reported; nothing is written unless all are good.
+            """)
+
+    @OptionGroup var store: StoreOptions
+    @Argument(help: ArgumentHelp("The JSON Lines file, or - for standard input.", valueName: "file"))
+    var file: String
+    @OptionGroup var secretOutput: SecretOutputOptions
+    @OptionGroup var signing: SigningOptions
+    @OptionGroup var output: JSONOption
+
+    func run() throws {
+        let data: Data
+        if file == "-" {
+            data = FileHandle.standardInput.readDataToEndOfFile()
+        } else {
+            guard let contents = FileManager.default.contents(atPath: file) else {
+                throw StoreError.tokenInput("cannot read import file \(file)")
+            }
+            data = contents
+        }
+        let entries = try ImportEntry.parseLines(String(decoding: data, as: UTF8.self)).get()
+        let newValues = entries.filter { $0.token == nil && $0.hash == nil }.count
+        if newValues > 0 && secretOutput.output == nil {
+            throw StoreError.tokenInput("\(newValues) token\(newValues == 1 ? " gets a new value" : "s get new values"): give --output FILE to receive \(newValues == 1 ? "it" : "them")")
+        }
+        let store = try store.open()
+        try secretOutput.checkBeforeCommit()
+        let options = try signing.writeOptions(for: store)
+        let bar = ProgressBar(enabled: isatty(STDERR_FILENO) == 1)
+        let committed = try store.importTokens(entries, options) { done, total in bar.show(done, total) }
+        bar.finish()
+        let secrets = committed.change.secrets
+        if let path = secretOutput.output, !secrets.isEmpty {
+            try SecretFile.write(committed.change.tokens.compactMap { token in secrets[token.id].map { "\(token.id) \($0.value)\n" } }.joined(),
+                                 to: path)
+        }
+        let count = committed.change.tokens.count
+        if output.json {
+            Console.out(JSONText.object([("commit", .string(committed.commit.hex)), ("imported", .int(count)),
+                                         ("new_values", .int(secrets.count))]).rendered())
+        } else {
+            Console.out("import: \(count) tokens in commit \(committed.commit.short)\(secrets.isEmpty ? "" : "; \(secrets.count) new values in \(secretOutput.output!)")")
+        }
+    }
+}
+
+/// A one-line progress bar on stderr, only when stderr is a terminal.
+final class ProgressBar: @unchecked Sendable {
+    let enabled: Bool
+    private var last = -1
+
+    init(enabled: Bool) { self.enabled = enabled }
+
+    func show(_ done: Int, _ total: Int) {
+        guard enabled, total > 0 else { return }
+        let percent = done * 100 / total
+        guard percent != last else { return }
+        last = percent
+        let filled = percent * 30 / 100
+        let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: 30 - filled)
+        FileHandle.standardError.write(Data("\rpreparing [\(bar)] \(done)/\(total)".utf8))
+    }
+
+    func finish() {
+        guard enabled, last >= 0 else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+    }
+}
