@@ -69,11 +69,18 @@ let package = Package(
             dependencies: ["PatStore", "PatVerifier", "PatServer", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(name: "pat", dependencies: ["PatCLI"]),
+        // Benchmarks against baselines measured in the same run (`swift run -c release pat-bench`).
+        .target(
+            name: "PatBenchmarks",
+            dependencies: ["PatStore", "PatVerifier", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .executableTarget(name: "pat-bench", dependencies: ["PatBenchmarks"]),
 
         .target(name: "PatTestSupport", dependencies: ["PatSSH", "PatStore"], path: "Tests/PatTestSupport"),
         .testTarget(name: "PatCoreTests", dependencies: ["PatCore", "PatTemplates"], exclude: ["Fixtures"]),
         .testTarget(name: "PatSSHTests", dependencies: ["PatSSH", "PatTestSupport"]),
         .testTarget(name: "PatBcryptTests", dependencies: ["PatBcrypt"]),
+        .testTarget(name: "PatBenchmarksTests", dependencies: ["PatBenchmarks", "PatTestSupport"]),
         .testTarget(name: "PatGitTests", dependencies: ["PatGit", "PatTestSupport"]),
         .testTarget(name: "PatStoreTests", dependencies: ["PatStore", "PatTestSupport"]),
         .testTarget(name: "PatVerifierTests", dependencies: ["PatVerifier", "PatStore", "PatTestSupport"]),

@@ -5,18 +5,30 @@ import Foundation
 public struct GrantedToken: Sendable, Equatable {
     public let id: TokenID
     public let expires: Date
-    /// Canonical method names in lower case: the URL form of a call is lower case, so lookups are too.
-    public let methods: Set<String>
+    /// Granted methods by their lower-case name (the URL form of a call is lower case, so lookups are too),
+    /// each with its canonical spelling. Tokens with the same list share one table.
+    public let methods: [String: String]
 
     public init(id: TokenID, expires: Date, methods: [String]) {
-        self.init(id: id, expires: expires, methodSet: Set(methods.map { $0.lowercased() }))
+        self.init(id: id, expires: expires, methodTable: GrantedToken.table(methods))
     }
 
-    /// `methodSet` must already be lower case; tokens with the same list share one set.
-    public init(id: TokenID, expires: Date, methodSet: Set<String>) {
+    public init(id: TokenID, expires: Date, methodTable: [String: String]) {
         self.id = id
         self.expires = expires
-        self.methods = methodSet
+        self.methods = methodTable
+    }
+
+    /// Both spellings of each method lead to its canonical name: callers that use the canonical spelling are
+    /// looked up without lower-casing (no allocation), URL-derived lower-case names directly too.
+    public static func table(_ methods: [String]) -> [String: String] {
+        var table: [String: String] = [:]
+        table.reserveCapacity(methods.count * 2)
+        for method in methods {
+            table[method] = method
+            table[method.lowercased()] = method
+        }
+        return table
     }
 
     public init(_ token: Token) { self.init(id: token.id, expires: token.expires, methods: token.api.methods) }
@@ -58,13 +70,41 @@ public enum ResultCode: Int, Sendable, CaseIterable {
 }
 
 public struct Decision: Sendable, Equatable {
+    /// Why a call was refused, with what the message needs; the text itself is made only when asked for.
+    public enum Reason: Sendable, Equatable {
+        case none
+        case storeUnavailable
+        case stale(commit: String)
+        case missingToken
+        case malformedToken(TokenFormatError)
+        case invalidMethod(String)
+        case unknownToken
+        case expired(Date)
+        case notGranted
+    }
+
     public let result: ResultCode
     public let tokenID: TokenID?
     /// The permission the call needs, canonical when the catalog knows it.
     public let permission: String?
-    public let error: String?
+    public let reason: Reason
 
     public var isAllowed: Bool { result == .ok }
+
+    /// The platform's `error` text; nil when allowed. Never contains the presented token.
+    public var error: String? {
+        switch reason {
+        case .none: nil
+        case .storeUnavailable: "the token store is not available: no verified snapshot"
+        case .stale(let commit): "the verified store is stale: commit \(commit.prefix(10)) is older than the maximum age"
+        case .missingToken: "no token: pass it as the session parameter or an Authorization: Bearer header"
+        case .malformedToken(let error): "malformed token: \(error.message)"
+        case .invalidMethod(let method): "'\(method.prefix(200))' is not an API method (group.Service.Method)"
+        case .unknownToken: "unknown token: never issued, removed, or replaced by regenerate"
+        case .expired(let date): "token \(tokenID?.rawValue ?? "") expired at \(Timestamp.format(date))"
+        case .notGranted: "permission denied: token \(tokenID?.rawValue ?? "") does not grant \(permission ?? "")"
+        }
+    }
 
     /// The platform's answer: `{"result":0}` or `{"result":N,"error":"..."}`.
     public var platformJSON: String {
@@ -73,8 +113,8 @@ public struct Decision: Sendable, Equatable {
         return JSONText.object(members).compact()
     }
 
-    static func deny(_ result: ResultCode, _ error: String, token: TokenID? = nil, permission: String? = nil) -> Decision {
-        Decision(result: result, tokenID: token, permission: permission, error: error)
+    static func deny(_ result: ResultCode, _ reason: Reason, token: TokenID? = nil, permission: String? = nil) -> Decision {
+        Decision(result: result, tokenID: token, permission: permission, reason: reason)
     }
 }
 
@@ -85,35 +125,35 @@ public enum Authorizer {
     public static func decide(_ snapshot: AuthorizationSnapshot?, token presented: String?, method: String,
                               at now: Date, catalog: MethodCatalog? = nil, maxAge: TimeInterval? = nil) -> Decision {
         guard let snapshot else {
-            return .deny(.storeUnavailable, "the token store is not available: no verified snapshot")
+            return .deny(.storeUnavailable, .storeUnavailable)
         }
         if let maxAge, now.timeIntervalSince(snapshot.committed) > maxAge {
-            return .deny(.storeUnavailable, "the verified store is stale: commit \(snapshot.commit.prefix(10)) is older than the maximum age")
+            return .deny(.storeUnavailable, .stale(commit: snapshot.commit))
         }
-        guard let presented, !presented.isEmpty else {
-            return .deny(.missingToken, "no token: pass it as the session parameter or an Authorization: Bearer header")
-        }
+        guard let presented, !presented.isEmpty else { return .deny(.missingToken, .missingToken) }
         // Shape and checksum first: junk never reaches the hash or the table.
         let secret: TokenSecret
         switch TokenSecret.parse(presented, expectedPrefix: snapshot.tokenPrefix) {
         case .success(let parsed): secret = parsed
-        case .failure(let error): return .deny(.malformedToken, "malformed token: \(error.message)")
+        case .failure(let error): return .deny(.malformedToken, .malformedToken(error))
         }
-        guard let permission = MethodPermission(method, catalog: catalog) else {
-            return .deny(.invalidMethod, "'\(method.prefix(200))' is not an API method (group.Service.Method)")
-        }
+        // A well-formed name is first looked up as given (no allocation); otherwise it is normalised.
+        let wellFormed = MethodPermission.isWellFormed(method)
+        let key = wellFormed ? nil : MethodPermission.normalised(method)
+        guard wellFormed || key != nil else { return .deny(.invalidMethod, .invalidMethod(method)) }
         // Dictionary lookup by digest; Digest's == is constant-time.
-        guard let granted = snapshot.tokens[secret.digest] else {
-            return .deny(.unknownToken, "unknown token: never issued, removed, or replaced by regenerate")
+        guard let granted = snapshot.tokens[secret.digest] else { return .deny(.unknownToken, .unknownToken) }
+        guard now < granted.expires else { return .deny(.expiredToken, .expired(granted.expires), token: granted.id) }
+        if let canonical = granted.methods[key ?? method] {
+            return Decision(result: .ok, tokenID: granted.id, permission: canonical, reason: .none)
         }
-        guard now < granted.expires else {
-            return .deny(.expiredToken, "token \(granted.id) expired at \(Timestamp.format(granted.expires))", token: granted.id)
+        // Not found as given: try the normalised spelling, then name the permission canonically for the refusal.
+        let normalised = key ?? MethodPermission.normalised(method) ?? method
+        if let canonical = granted.methods[normalised] {
+            return Decision(result: .ok, tokenID: granted.id, permission: canonical, reason: .none)
         }
-        guard granted.methods.contains(permission.key) else {
-            return .deny(.permissionDenied, "permission denied: token \(granted.id) does not grant \(permission.name)",
-                         token: granted.id, permission: permission.name)
-        }
-        return Decision(result: .ok, tokenID: granted.id, permission: permission.name, error: nil)
+        let name = catalog?.method(normalisedName: normalised)?.name ?? MethodCatalog.expandAlias(method)
+        return .deny(.permissionDenied, .notGranted, token: granted.id, permission: name)
     }
 }
 
@@ -125,14 +165,60 @@ public struct MethodPermission: Sendable, Equatable {
     public let name: String
 
     public init?(_ text: String, catalog: MethodCatalog? = nil) {
-        let expanded = MethodCatalog.expandAlias(text)
-        let parts = expanded.split(separator: ".", omittingEmptySubsequences: false)
-        guard expanded.utf8.count <= 200, parts.count == 3,
-              parts.allSatisfy({ !$0.isEmpty && $0.utf8.allSatisfy { byte in
-                  (48...57).contains(byte) || (65...90).contains(byte) || (97...122).contains(byte) || byte == 95 } })
-        else { return nil }
-        key = expanded.lowercased()
-        name = catalog?.method(named: expanded)?.name ?? expanded
+        guard let key = Self.normalised(text) else { return nil }
+        self.key = key
+        name = catalog?.method(normalisedName: key)?.name ?? MethodCatalog.expandAlias(text)
+    }
+
+    /// Three non-empty [A-Za-z0-9_] parts, not starting with the `env.` alias: usable as given. No allocation.
+    static func isWellFormed(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { bytes -> Bool in
+            guard bytes.count <= 200, bytes.count >= 5 else { return false }
+            if bytes.count >= 4, (bytes[0] | 0x20) == UInt8(ascii: "e"), (bytes[1] | 0x20) == UInt8(ascii: "n"),
+               (bytes[2] | 0x20) == UInt8(ascii: "v"), bytes[3] == UInt8(ascii: ".") { return false }
+            var dots = 0
+            var partLength = 0
+            for byte in bytes {
+                switch byte {
+                case UInt8(ascii: "."):
+                    guard partLength > 0 else { return false }
+                    dots += 1
+                    partLength = 0
+                case 48...57, 65...90, 97...122, 95: partLength += 1
+                default: return false
+                }
+            }
+            return dots == 2 && partLength > 0
+        }
+    }
+
+    /// Lower case with the alias expanded, or nil unless it is three non-empty [A-Za-z0-9_] parts. One pass
+    /// over the bytes: this runs on every request.
+    static func normalised(_ text: String) -> String? {
+        var text = text
+        return text.withUTF8 { bytes -> String? in
+            guard bytes.count <= 200 else { return nil }
+            var out = [UInt8]()
+            out.reserveCapacity(bytes.count + 8)
+            var dots = 0
+            var partLength = 0
+            for byte in bytes {
+                switch byte {
+                case UInt8(ascii: "."):
+                    guard partLength > 0 else { return nil }
+                    dots += 1
+                    partLength = 0
+                    out.append(byte)
+                case 65...90: out.append(byte + 32); partLength += 1
+                case 48...57, 97...122, 95: out.append(byte); partLength += 1
+                default: return nil
+                }
+            }
+            guard dots == 2, partLength > 0 else { return nil }
+            if out.starts(with: Array("env.".utf8)) { out.replaceSubrange(0..<3, with: Array("environment".utf8)) }
+            return String(decoding: out, as: UTF8.self)
+        }
     }
 
     /// From the platform's URL form `/1.0/<group>/<service>/rest/<method>` (query string ignored).

@@ -7,6 +7,31 @@ public enum Base62 {
         return (a >= 48 && a <= 57) || (a >= 65 && a <= 90) || (a >= 97 && a <= 122)
     }
 
+    /// Each byte's digit value, or 0xFF for a byte that is not a base62 digit.
+    static let values: [UInt8] = (0..<256).map { byte in
+        switch byte {
+        case 48...57: UInt8(byte - 48)
+        case 65...90: UInt8(byte - 55)
+        case 97...122: UInt8(byte - 61)
+        default: 0xFF
+        }
+    }
+
+    /// The digit's value, for a byte that `isDigitByte` accepted.
+    @inline(__always)
+    public static func value(of byte: UInt8) -> UInt8 {
+        switch byte {
+        case 48...57: byte - 48
+        case 65...90: byte - 55
+        default: byte - 61
+        }
+    }
+
+    @inline(__always)
+    public static func isDigitByte(_ byte: UInt8) -> Bool {
+        (48...57).contains(byte) || (65...90).contains(byte) || (97...122).contains(byte)
+    }
+
     /// `value` as exactly `width` base62 digits, most significant first, zero-padded.
     public static func encode(_ value: UInt64, width: Int) -> String {
         var digits = [Character](repeating: "0", count: width)

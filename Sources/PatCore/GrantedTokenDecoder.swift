@@ -7,7 +7,7 @@ import Foundation
 /// exact bytes; later tokens share that set. This keeps a cold load near the cost of reading the objects, and
 /// memory per token small.
 public struct GrantedTokenDecoder {
-    private var methodSets: [[UInt8]: Set<String>] = [:]
+    private var methodSets: [[UInt8]: [String: String]] = [:]
 
     public init() {}
 
@@ -73,7 +73,7 @@ public struct GrantedTokenDecoder {
         _ = try object.object("api").string("preset")
         guard let methodsRange else { throw object.fail("field 'methods' is missing or not a list of strings") }
         let raw = Array(buffer[methodsRange])
-        if let shared = methodSets[raw] { return (hash, GrantedToken(id: id, expires: expires, methodSet: shared)) }
+        if let shared = methodSets[raw] { return (hash, GrantedToken(id: id, expires: expires, methodTable: shared)) }
         let names: [String]
         do {
             names = try JSONFields(path: path, object: ["methods": JSONValue.parse(raw)]).strings("methods")
@@ -82,9 +82,9 @@ public struct GrantedTokenDecoder {
         } catch {
             throw invalid
         }
-        let set = Set(names.map { $0.lowercased() })
-        methodSets[raw] = set
-        return (hash, GrantedToken(id: id, expires: expires, methodSet: set))
+        let table = GrantedToken.table(names)
+        methodSets[raw] = table
+        return (hash, GrantedToken(id: id, expires: expires, methodTable: table))
     }
 
     /// Walks an object's members, refusing duplicate keys; `body` must consume each value.

@@ -54,6 +54,11 @@ public struct MethodCatalog: Sendable {
         byLowercasedName[MethodCatalog.expandAlias(name).lowercased()].map { methods[$0] }
     }
 
+    /// For a name already lower-cased with the alias expanded.
+    public func method(normalisedName name: String) -> APIMethod? {
+        byLowercasedName[name].map { methods[$0] }
+    }
+
     public func method(atURLPath path: String) -> APIMethod? {
         byURLPath[path.lowercased()].map { methods[$0] }
     }

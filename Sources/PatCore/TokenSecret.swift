@@ -1,4 +1,5 @@
 import Crypto
+import Foundation
 
 /// The token value a client presents: `<prefix>_<43 base62 random><6 base62 CRC32 of what precedes>`.
 ///
@@ -20,8 +21,18 @@ public struct TokenSecret: Sendable {
     }
 
     public static func generate<R: RandomNumberGenerator>(prefix: String, using generator: inout R) -> TokenSecret {
-        // random(in:) rejects out-of-range draws, so each character is uniform over 62.
-        let body = String((0..<randomLength).map { _ in Base62.alphabet[Int.random(in: 0..<62, using: &generator)] })
+        // Eight random bytes per draw; a byte below 248 (= 4 * 62) gives a uniform digit, the rest are rejected.
+        var digits: [Character] = []
+        digits.reserveCapacity(randomLength)
+        while digits.count < randomLength {
+            var word = generator.next()
+            for _ in 0..<8 where digits.count < randomLength {
+                let byte = UInt8(truncatingIfNeeded: word)
+                word >>= 8
+                if byte < 248 { digits.append(Base62.alphabet[Int(byte % 62)]) }
+            }
+        }
+        let body = String(digits)
         let head = prefix + "_" + body
         return TokenSecret(value: head + checksum(of: head))
     }
@@ -31,22 +42,57 @@ public struct TokenSecret: Sendable {
     }
 
     /// Checks shape and checksum only; says nothing about whether the token was ever issued.
+    /// Runs on every request, so it works on the UTF-8 bytes and allocates nothing.
     public static func parse(_ presented: String, expectedPrefix: String? = nil) -> Result<TokenSecret, TokenFormatError> {
-        guard presented.utf8.count <= maximumLength else { return .failure(.tooLong) }
-        guard let separator = presented.lastIndex(of: "_") else { return .failure(.missingPrefix) }
-        let prefix = presented[..<separator]
-        let rest = presented[presented.index(after: separator)...]
-        guard TokenSettingsRules.isValidPrefix(String(prefix)) else { return .failure(.missingPrefix) }
-        if let expectedPrefix, prefix != expectedPrefix { return .failure(.wrongPrefix) }
-        guard rest.count == randomLength + checksumLength, rest.allSatisfy(Base62.isDigit) else {
-            return .failure(.badBody)
+        var text = presented
+        let failure: TokenFormatError? = text.withUTF8 { bytes in
+            guard bytes.count <= maximumLength else { return .tooLong }
+            guard let separator = bytes.lastIndex(of: UInt8(ascii: "_")) else { return .missingPrefix }
+            guard (1...16).contains(separator) else { return .missingPrefix }
+            guard bytes.count - separator - 1 == randomLength + checksumLength else {
+                return Base62.values.withUnsafeBufferPointer { values in
+                    (0..<separator).allSatisfy { values[Int(bytes[$0])] != 0xFF } ? .badBody : .missingPrefix
+                }
+            }
+            if let expectedPrefix {
+                var wanted = expectedPrefix
+                let matches = wanted.withUTF8 { wanted in
+                    wanted.count == separator && memcmp(wanted.baseAddress!, bytes.baseAddress!, separator) == 0
+                }
+                if !matches {
+                    return Base62.values.withUnsafeBufferPointer { values in
+                        (0..<separator).allSatisfy { values[Int(bytes[$0])] != 0xFF } ? .wrongPrefix : .missingPrefix
+                    }
+                }
+            }
+            let checksumStart = bytes.count - checksumLength
+            // One table fetch, one pass: every character a digit, and the last six decoded as the checksum.
+            let (valid, prefixValid, expected) = Base62.values.withUnsafeBufferPointer { values -> (Bool, Bool, UInt64) in
+                var prefixValid = true
+                for index in 0..<separator where values[Int(bytes[index])] == 0xFF { prefixValid = false }
+                var valid = true
+                for index in (separator + 1)..<checksumStart where values[Int(bytes[index])] == 0xFF { valid = false }
+                var expected: UInt64 = 0
+                for index in checksumStart..<bytes.count {
+                    let digit = values[Int(bytes[index])]
+                    if digit == 0xFF { valid = false }
+                    expected = expected &* 62 &+ UInt64(digit)
+                }
+                return (valid, prefixValid, expected)
+            }
+            guard prefixValid else { return .missingPrefix }
+            guard valid else { return .badBody }
+            let actual = CRC32.checksum(buffer: UnsafeBufferPointer(rebasing: bytes[..<checksumStart]))
+            return expected == UInt64(actual) ? nil : .badChecksum
         }
-        let head = String(presented.dropLast(checksumLength))
-        guard checksum(of: head) == presented.suffix(checksumLength) else { return .failure(.badChecksum) }
-        return .success(TokenSecret(value: presented))
+        if let failure { return .failure(failure) }
+        return .success(TokenSecret(value: text))
     }
 
-    public var digest: SHA256.Digest { SHA256.hash(data: Array(value.utf8)) }
+    public var digest: SHA256.Digest {
+        var text = value
+        return text.withUTF8 { SHA256.hash(data: $0) }
+    }
 
     /// How the value's hash is written in token files.
     public var hashField: String { TokenHash(digest: digest).description }

@@ -11,7 +11,7 @@ final class CLIFixture {
     var store: String { directory.file("store") }
 
     /// Commands that change the store, and so need the key's password.
-    static let writing: Set<String> = ["init", "generate", "edit", "regenerate", "copy", "remove", "signers", "key"]
+    static let writing: Set<String> = ["init", "generate", "edit", "regenerate", "copy", "remove", "import", "signers", "key"]
 
     init(initialise: Bool = true) throws {
         keyPath = try sshKeygen(in: directory, comment: "alice@example.com", passphrase: Self.password)

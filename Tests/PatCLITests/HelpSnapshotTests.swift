@@ -8,7 +8,7 @@ import Testing
 @Suite struct HelpSnapshotTests {
     static let commands: [(String, ParsableCommand.Type)] = [
         ("pat", PatCommand.self), ("init", InitCommand.self), ("generate", GenerateCommand.self), ("edit", EditCommand.self),
-        ("regenerate", RegenerateCommand.self), ("copy", CopyCommand.self), ("remove", RemoveCommand.self),
+        ("regenerate", RegenerateCommand.self), ("copy", CopyCommand.self), ("remove", RemoveCommand.self), ("import", ImportCommand.self),
         ("list", ListCommand.self), ("show", ShowCommand.self), ("log", LogCommand.self), ("methods", MethodsCommand.self),
         ("presets", PresetsCommand.self), ("verify", VerifyCommand.self), ("serve", ServeCommand.self),
         ("signers", SignersCommand.self), ("signers-add", SignersCommand.Add.self), ("signers-remove", SignersCommand.Remove.self),

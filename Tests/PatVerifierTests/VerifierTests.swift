@@ -79,7 +79,7 @@ import Testing
         (secret.value, "environment.Control.StopEnv", Timestamp.parse("2026-12-02T00:00:00Z")!, .expiredToken),
         (TokenSecret.generate(prefix: "pat").value, "environment.Control.StopEnv", now, .unknownToken),
         (TokenSecret.generate(prefix: "xyz").value, "environment.Control.StopEnv", now, .malformedToken),
-        (String(secret.value.dropLast()) + "0", "environment.Control.StopEnv", now, .malformedToken),
+        (String(secret.value.dropLast()) + (secret.value.hasSuffix("0") ? "1" : "0"), "environment.Control.StopEnv", now, .malformedToken),
         (nil, "environment.Control.StopEnv", now, .missingToken),
         (secret.value, "stopenv", now, .invalidMethod),
         (secret.value, "a.b.c.d", now, .invalidMethod),

@@ -1,0 +1,244 @@
+import Crypto
+import Foundation
+import PatCore
+import PatGit
+import PatSSH
+import PatStore
+import PatVerifier
+
+public struct BenchmarkConfig: Sendable {
+    public var tokens: Int
+    public var runs: Int
+    public var decisions: Int
+    public var httpSeconds: Int
+    public var httpConnections: Int
+    public var patExecutable: String?
+    public var workDirectory: String
+    public var log: @Sendable (String) -> Void
+
+    public init(tokens: Int = 100_000, runs: Int = 5, decisions: Int = 300_000, httpSeconds: Int = 10,
+                httpConnections: Int = 32, patExecutable: String?, workDirectory: String,
+                log: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.tokens = tokens
+        self.runs = runs
+        self.decisions = decisions
+        self.httpSeconds = httpSeconds
+        self.httpConnections = httpConnections
+        self.patExecutable = patExecutable
+        self.workDirectory = workDirectory
+        self.log = log
+    }
+}
+
+public struct BenchmarkFailure: Error, CustomStringConvertible {
+    public let description: String
+}
+
+/// Every figure is a ratio against a baseline measured in the same run, interleaved with pat's own runs.
+public enum Benchmarks {
+    public static func run(_ config: BenchmarkConfig) throws -> BenchmarkReport {
+        var report = BenchmarkReport(machine: BenchmarkReport.machineDescription(), tokens: config.tokens)
+        try FileManager.default.createDirectory(atPath: config.workDirectory, withIntermediateDirectories: true)
+        let big = try BenchStore.build(at: config.workDirectory + "/store-big", count: config.tokens, log: config.log)
+        let small = try BenchStore.build(at: config.workDirectory + "/store-small", count: min(100, config.tokens), log: config.log)
+
+        let (coldRow, coldSeconds, verifier) = try coldLoad(big, config)
+        report.rows.append(coldRow)
+        report.rows.append(try authorise(big, verifier: verifier, config))
+        report.rows.append(try reload(big, verifier: verifier, coldSeconds: coldSeconds, config))
+        report.rows += try writes(small: small, big: big, config)
+        report.rows += try HTTPBenchmark.run(big, config)
+        return report
+    }
+
+    // MARK: Cold load
+
+    static func coldLoad(_ bench: BenchStore, _ config: BenchmarkConfig) throws -> (BenchmarkRow, Double, StoreVerifier) {
+        let root = try TrustRoot.load(allowedSignersFile: bench.signersFile)
+        var kept: StoreVerifier?
+        var memoryPerToken = 0.0
+        func patLoad() throws -> Double {
+            let before = Measure.residentBytes()
+            var verifier: StoreVerifier?
+            let seconds = try Measure.seconds {
+                verifier = try StoreVerifier(path: bench.path, trustRoot: root)
+                guard case .loaded = verifier!.refresh() else { throw BenchmarkFailure(description: "the benchmark store did not verify") }
+            }
+            if kept == nil {
+                memoryPerToken = Double(Measure.residentBytes() - before) / Double(max(bench.values.count, 1))
+                kept = verifier
+            }
+            return seconds
+        }
+        func gitRead() throws -> Double {
+            try Measure.seconds { try runQuietly("git", ["-C", bench.path, "cat-file", "--batch-all-objects", "--batch"]) }
+        }
+        let (pat, git) = try Measure.interleaved(runs: config.runs, patLoad, gitRead)
+        config.log("cold load: pat \(Measure.format(seconds: pat)), git cat-file \(Measure.format(seconds: git))")
+        let ratio = pat / git
+        let row = BenchmarkRow(name: "cold load, \(bench.values.count) tokens", measured: "\(Measure.format(seconds: pat)), \(Int(memoryPerToken)) B/token resident",
+                               baseline: "git cat-file --batch-all-objects --batch: \(Measure.format(seconds: git))",
+                               ratio: ratio, target: "<= 1.5x baseline", met: ratio <= 1.5,
+                               note: "time from opening the store to a verified, ready snapshot")
+        return (row, pat, kept!)
+    }
+
+    // MARK: Authorise
+
+    static func authorise(_ bench: BenchStore, verifier: StoreVerifier, _ config: BenchmarkConfig) throws -> BenchmarkRow {
+        guard let snapshot = verifier.current?.authorization else { throw BenchmarkFailure(description: "no snapshot") }
+        let catalog = try BuiltInTemplates.catalog()
+        let requests = bench.requests(config.decisions)
+        let now = Date()
+        var sink = 0
+        func patDecide() -> Double {
+            Measure.seconds {
+                for request in requests {
+                    sink &+= Authorizer.decide(snapshot, token: request.token, method: request.method, at: now, catalog: catalog).result.rawValue
+                }
+            }
+        }
+        func baselineLookup() -> Double {
+            Measure.seconds {
+                for request in requests {
+                    // The same fast hashing of the UTF-8 bytes that pat uses: the baseline is not handicapped.
+                    var token = request.token
+                    let digest = token.withUTF8 { SHA256.hash(data: $0) }
+                    if snapshot.tokens[digest] != nil { sink &+= 1 }
+                }
+            }
+        }
+        let (pat, baseline) = Measure.interleaved(runs: config.runs, patDecide, baselineLookup)
+        let patRate = Double(requests.count) / pat
+        let baselineRate = Double(requests.count) / baseline
+        config.log("authorise: pat \(Measure.format(rate: patRate)), baseline \(Measure.format(rate: baselineRate)) (\(sink % 2))")
+        let ratio = patRate / baselineRate
+        return BenchmarkRow(name: "authorise, in process, one core", measured: "\(Measure.format(rate: patRate)) decisions",
+                            baseline: "SHA-256 + Dictionary lookup: \(Measure.format(rate: baselineRate))",
+                            ratio: ratio, target: ">= 0.5 of baseline", met: ratio >= 0.5,
+                            note: "\(requests.count) requests: 1/3 allowed, 1/3 denied, 1/3 unknown, over \(snapshot.tokens.count) tokens")
+    }
+
+    // MARK: Reload
+
+    static func reload(_ bench: BenchStore, verifier: StoreVerifier, coldSeconds: Double, _ config: BenchmarkConfig) throws -> BenchmarkRow {
+        var times: [Double] = []
+        for index in 0..<max(config.runs, 3) {
+            _ = try bench.store.generate(TokenSettingsRequest(description: "reload \(index)", expires: "+30d", preset: "Marketplace"),
+                                         bench.writeOptions)
+            times.append(try Measure.seconds {
+                guard case .loaded = verifier.refresh() else { throw BenchmarkFailure(description: "reload was refused") }
+            })
+        }
+        let reload = Measure.median(Array(times.dropFirst()))
+        config.log("reload: \(Measure.format(seconds: reload))")
+        let ratio = reload / coldSeconds
+        return BenchmarkRow(name: "reload after one change", measured: Measure.format(seconds: reload),
+                            baseline: "cold load: \(Measure.format(seconds: coldSeconds))", ratio: ratio,
+                            target: "<= 1% of cold load", met: ratio <= 0.01,
+                            note: "new head verified (signature, parent's signers) and swapped in; only the changed shard is read")
+    }
+
+    // MARK: Writes
+
+    static func writes(small: BenchStore, big: BenchStore, _ config: BenchmarkConfig) throws -> [BenchmarkRow] {
+        let count = max(config.runs * 4, 10)
+        func generateOnce(_ bench: BenchStore, _ index: Int) throws -> Double {
+            try Measure.seconds {
+                _ = try bench.store.generate(TokenSettingsRequest(description: "write \(index)", expires: "+30d", preset: "Maven Plugin"),
+                                             bench.writeOptions)
+            }
+        }
+        var smallTimes: [Double] = []
+        var bigTimes: [Double] = []
+        for index in 0..<count {
+            smallTimes.append(try generateOnce(small, index))
+            bigTimes.append(try generateOnce(big, index))
+        }
+        let pat100 = Measure.median(Array(smallTimes.dropFirst()))
+        let patBig = Measure.median(Array(bigTimes.dropFirst()))
+        let git = try gitCommitLoop(small, iterations: count, config)
+        config.log("write: pat \(Measure.format(seconds: pat100)) at 100, \(Measure.format(seconds: patBig)) at \(big.values.count); git \(Measure.format(seconds: git))")
+        return [
+            BenchmarkRow(name: "write: one generate, 100 tokens", measured: Measure.format(seconds: pat100),
+                         baseline: "git: write file, add, commit -S (ssh): \(Measure.format(seconds: git))",
+                         ratio: git / pat100, target: "pat >= 10x faster", met: git / pat100 >= 10,
+                         note: "signed commit and compare-and-swap of the branch, in process"),
+            BenchmarkRow(name: "write: one generate, \(big.values.count) tokens", measured: Measure.format(seconds: patBig),
+                         baseline: "pat at 100 tokens: \(Measure.format(seconds: pat100))",
+                         ratio: patBig / pat100, target: "<= 1.5x of 100", met: patBig / pat100 <= 1.5),
+        ]
+    }
+
+    /// The same change made the ordinary way: a shell loop over git with an SSH signing key.
+    static func gitCommitLoop(_ bench: BenchStore, iterations: Int, _ config: BenchmarkConfig) throws -> Double {
+        let work = config.workDirectory + "/git-baseline"
+        try? FileManager.default.removeItem(atPath: work)
+        try runQuietly("git", ["clone", "-q", bench.path, work])
+        let keyPath = config.workDirectory + "/git-baseline.key"
+        try bench.key.serialized().write(toFile: keyPath, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: keyPath)
+        let script = """
+            set -e
+            cd "$WORK"
+            git config user.name bench; git config user.email bench@pat.local
+            git config gpg.format ssh; git config user.signingkey "$KEY"; git config commit.gpgsign true
+            mkdir -p tokens/zz
+            start=$(date +%s%N)
+            for i in $(seq 1 $N); do
+              printf '{"format": 1, "id": "zz%014d", "description": "git %d"}\\n' "$i" "$i" > "tokens/zz/zz$(printf %014d "$i").json"
+              git add "tokens/zz/zz$(printf %014d "$i").json"
+              git commit -q -m "Generate token zz$(printf %014d "$i")"
+            done
+            end=$(date +%s%N)
+            echo $(( (end - start) / N ))
+            """
+        let output = try runCapturing("bash", ["-c", script], environment: ["WORK": work, "KEY": keyPath, "N": String(iterations),
+                                                                             "GIT_CONFIG_GLOBAL": "/dev/null", "GIT_CONFIG_NOSYSTEM": "1"])
+        guard let nanoseconds = Double(output.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw BenchmarkFailure(description: "the git baseline printed no time: \(output)")
+        }
+        return nanoseconds / 1e9
+    }
+}
+
+@discardableResult
+func runQuietly(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> Int32 {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = [executable] + arguments
+    var env = ProcessInfo.processInfo.environment
+    for (key, value) in environment { env[key] = value }
+    process.environment = env
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else {
+        throw BenchmarkFailure(description: "\(executable) \(arguments.joined(separator: " ")) failed with status \(process.terminationStatus)")
+    }
+    return process.terminationStatus
+}
+
+func runCapturing(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = [executable] + arguments
+    var env = ProcessInfo.processInfo.environment
+    for (key, value) in environment { env[key] = value }
+    process.environment = env
+    let outFile = FileManager.default.temporaryDirectory.appendingPathComponent("bench-\(UUID().uuidString)")
+    FileManager.default.createFile(atPath: outFile.path, contents: nil)
+    defer { try? FileManager.default.removeItem(at: outFile) }
+    let handle = try FileHandle(forWritingTo: outFile)
+    process.standardOutput = handle
+    process.standardError = handle
+    try process.run()
+    process.waitUntilExit()
+    try handle.close()
+    let output = String(decoding: (try? Data(contentsOf: outFile)) ?? Data(), as: UTF8.self)
+    guard process.terminationStatus == 0 else {
+        throw BenchmarkFailure(description: "\(executable) failed with status \(process.terminationStatus): \(output.suffix(500))")
+    }
+    return output
+}

@@ -1,0 +1,3 @@
+import PatBenchmarks
+
+PatBenchCommand.main()
