@@ -1,5 +1,8 @@
 import Crypto
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import PatCore
 import PatGit
 import PatSSH
@@ -74,6 +77,7 @@ public enum Benchmarks {
             try Measure.seconds { try runQuietly("git", ["-C", bench.path, "cat-file", "--batch-all-objects", "--batch"]) }
         }
         let (pat, git) = try Measure.interleaved(runs: config.runs, patLoad, gitRead)
+        if let perToken = try? residentPerToken(bench, config) { memoryPerToken = perToken }
         config.log("cold load: pat \(Measure.format(seconds: pat)), git cat-file \(Measure.format(seconds: git))")
         let ratio = pat / git
         let row = BenchmarkRow(name: "cold load, \(bench.values.count) tokens", measured: "\(Measure.format(seconds: pat)), \(Int(memoryPerToken)) B/token resident",
@@ -81,6 +85,26 @@ public enum Benchmarks {
                                ratio: ratio, target: "<= 1.5x baseline", met: ratio <= 1.5,
                                note: "time from opening the store to a verified, ready snapshot")
         return (row, pat, kept!)
+    }
+
+    /// Resident memory per token, from the peak RSS of `pat verify` processes loading a 100-token store and this
+    /// one (getrusage of the children: the whole process, no allocator reuse from the benchmark's own work).
+    static func residentPerToken(_ bench: BenchStore, _ config: BenchmarkConfig) throws -> Double? {
+        guard let pat = config.patExecutable, FileManager.default.isExecutableFile(atPath: pat), bench.values.count > 1000 else { return nil }
+        let tokenFile = config.workDirectory + "/rss-token"
+        try bench.values[0].write(toFile: tokenFile, atomically: true, encoding: .utf8)
+        func peak(_ store: String, _ signers: String) throws -> Int {
+            _ = try? runCapturing(pat, ["verify", "--store", store, "--allowed-signers", signers, "--token-file", tokenFile,
+                                        "--method", "environment.Control.StopEnv"])
+            var usage = rusage()
+            getrusage(RUSAGE_CHILDREN.rawValue, &usage)
+            return usage.ru_maxrss * 1024
+        }
+        let small = config.workDirectory + "/store-small"
+        let smallPeak = try peak(small, small + ".allowed_signers")
+        let bigPeak = try peak(bench.path, bench.signersFile)
+        guard bigPeak > smallPeak else { return nil }
+        return Double(bigPeak - smallPeak) / Double(bench.values.count - 100)
     }
 
     // MARK: Authorise

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PatServer
 
 /// The root command: it only names the subcommands; each lives in its own file.
 public struct PatCommand: AsyncParsableCommand {
@@ -45,6 +46,11 @@ public struct PatCommand: AsyncParsableCommand {
             if !message.isEmpty { (exitCode(for: error) == .success ? Console.out : Console.errorRaw)(message) }
             return exitCode(for: error).rawValue
         }
+    }
+
+    /// Process-wide set-up that must happen before any task runs: `pat serve` runs its tasks on NIO's event loops.
+    public static func prepareProcess(arguments: [String]) {
+        if arguments.dropFirst().first == "serve" { EventLoopExecutor.install() }
     }
 
     public static func runAndExit() async -> Never {

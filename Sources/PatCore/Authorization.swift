@@ -39,9 +39,9 @@ public struct AuthorizationSnapshot: Sendable {
     public let commit: String
     public let committed: Date
     public let tokenPrefix: String
-    public let tokens: [SHA256.Digest: GrantedToken]
+    public let tokens: TokenTable
 
-    public init(commit: String, committed: Date, tokenPrefix: String, tokens: [SHA256.Digest: GrantedToken]) {
+    public init(commit: String, committed: Date, tokenPrefix: String, tokens: TokenTable) {
         self.commit = commit
         self.committed = committed
         self.tokenPrefix = tokenPrefix

@@ -52,14 +52,14 @@ enum SnapshotLoader {
             }
         }
 
-        var tokens: [SHA256.Digest: GrantedToken]
+        var tokens: TokenTable
         if let tokensTree, let previous, previous.tokensTree == tokensTree, previous.authorization.tokenPrefix == settings.tokenPrefix {
             // Nothing under tokens/ changed: reuse the whole table.
             tokens = previous.authorization.tokens
             shards = previous.shards
         } else if let tokensTree {
             let reusable = previous?.authorization.tokenPrefix == settings.tokenPrefix ? previous : nil
-            tokens = reusable?.authorization.tokens ?? [:]
+            tokens = reusable?.authorization.tokens ?? TokenTable()
             let entries = try repository.entries(ofTree: tokensTree)
             // Drop the tokens of shards that changed or disappeared.
             for (name, shard) in reusable?.shards ?? [:] {
@@ -82,7 +82,7 @@ enum SnapshotLoader {
                 shards[entry.name] = shard
             }
         } else {
-            tokens = [:]
+            tokens = TokenTable()
         }
         problems += shards.keys.sorted().flatMap { shards[$0]!.problems }
         return VerifiedSnapshot(

@@ -1,3 +1,4 @@
 import PatCLI
 
+PatCommand.prepareProcess(arguments: CommandLine.arguments)
 await PatCommand.runAndExit()
