@@ -87,18 +87,26 @@ public enum Benchmarks {
         return (row, pat, kept!)
     }
 
-    /// Resident memory per token, from the peak RSS of `pat verify` processes loading a 100-token store and this
-    /// one (getrusage of the children: the whole process, no allocator reuse from the benchmark's own work).
+    /// Resident memory per token: the peak RSS (VmHWM) of `pat verify` loading this store, minus that of loading the
+    /// 100-token store, per extra token. Read from /proc while the child runs, so nothing of the benchmark's own
+    /// allocations (or git's) is counted.
     static func residentPerToken(_ bench: BenchStore, _ config: BenchmarkConfig) throws -> Double? {
         guard let pat = config.patExecutable, FileManager.default.isExecutableFile(atPath: pat), bench.values.count > 1000 else { return nil }
         let tokenFile = config.workDirectory + "/rss-token"
         try bench.values[0].write(toFile: tokenFile, atomically: true, encoding: .utf8)
         func peak(_ store: String, _ signers: String) throws -> Int {
-            _ = try? runCapturing(pat, ["verify", "--store", store, "--allowed-signers", signers, "--token-file", tokenFile,
-                                        "--method", "environment.Control.StopEnv"])
-            var usage = rusage()
-            getrusage(RUSAGE_CHILDREN.rawValue, &usage)
-            return usage.ru_maxrss * 1024
+            let script = """
+                "$PAT" verify --store "$STORE" --allowed-signers "$SIGNERS" --token-file "$TOKEN" --method environment.Control.StopEnv >/dev/null 2>&1 &
+                pid=$!; peak=0
+                while kill -0 $pid 2>/dev/null; do
+                  now=$(awk '/VmHWM/ {print $2}' /proc/$pid/status 2>/dev/null || true)
+                  [ -n "$now" ] && [ "$now" -gt "$peak" ] && peak=$now
+                  sleep 0.01
+                done
+                echo $peak
+                """
+            let output = try runCapturing("bash", ["-c", script], environment: ["PAT": pat, "STORE": store, "SIGNERS": signers, "TOKEN": tokenFile])
+            return (Int(output.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0) * 1024
         }
         let small = config.workDirectory + "/store-small"
         let smallPeak = try peak(small, small + ".allowed_signers")
