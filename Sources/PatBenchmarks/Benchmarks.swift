@@ -234,34 +234,24 @@ public enum Benchmarks {
     }
 }
 
-@discardableResult
-func runQuietly(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> Int32 {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = [executable] + arguments
-    var env = ProcessInfo.processInfo.environment
-    for (key, value) in environment { env[key] = value }
-    process.environment = env
-    process.standardOutput = FileHandle.nullDevice
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-        throw BenchmarkFailure(description: "\(executable) \(arguments.joined(separator: " ")) failed with status \(process.terminationStatus)")
-    }
-    return process.terminationStatus
+/// Runs a program for its effect; its output is dropped.
+func runQuietly(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws {
+    _ = try runCapturing(executable, arguments, environment: environment, keepOutput: false)
 }
 
-func runCapturing(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> String {
+/// Runs a program and returns what it printed (stdout and stderr); a non-zero exit is an error.
+func runCapturing(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
+                  keepOutput: Bool = true) throws -> String {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = [executable] + arguments
     var env = ProcessInfo.processInfo.environment
     for (key, value) in environment { env[key] = value }
     process.environment = env
-    let outFile = FileManager.default.temporaryDirectory.appendingPathComponent("bench-\(UUID().uuidString)")
-    FileManager.default.createFile(atPath: outFile.path, contents: nil)
-    defer { try? FileManager.default.removeItem(at: outFile) }
+    let outFile = keepOutput ? FileManager.default.temporaryDirectory.appendingPathComponent("bench-\(UUID().uuidString)")
+        : URL(fileURLWithPath: "/dev/null")
+    if keepOutput { FileManager.default.createFile(atPath: outFile.path, contents: nil) }
+    defer { if keepOutput { try? FileManager.default.removeItem(at: outFile) } }
     let handle = try FileHandle(forWritingTo: outFile)
     process.standardOutput = handle
     process.standardError = handle

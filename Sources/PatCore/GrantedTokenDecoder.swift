@@ -60,13 +60,7 @@ public struct GrantedTokenDecoder {
             throw invalid
         }
         let object = JSONFields(path: path, object: fields)
-        try object.format(Token.formatVersion)
-        let idText = try object.string("id")
-        guard let id = TokenID(idText) else { throw object.fail("field 'id' is not a token id") }
-        guard path == id.path else { throw object.fail("it holds token \(idText), which belongs at \(id.path)") }
-        guard let hash = TokenHash(try object.string("hash")) else {
-            throw object.fail("field 'hash' is not sha256:<64 lower-case hex digits>")
-        }
+        let (id, hash) = try TokenFile.identity(object, path: path)
         let expires = try object.date("expires")
         _ = try object.date("created")
         _ = try object.string("description")

@@ -103,9 +103,8 @@ public enum TokenFile {
         ]).rendered()
     }
 
-    /// Parses a token file found at `path`; the id must match the path so a file cannot pose as another token.
-    public static func decode(_ data: some Collection<UInt8>, path: String) throws(StoreFileError) -> Token {
-        let fields = try JSONFields(path: path, data: data)
+    /// The format, id and hash every reader of a token file checks: the id must match the file's path.
+    static func identity(_ fields: JSONFields, path: String) throws(StoreFileError) -> (TokenID, TokenHash) {
         try fields.format(Token.formatVersion)
         let idText = try fields.string("id")
         guard let id = TokenID(idText) else { throw fields.fail("field 'id' is not a token id") }
@@ -113,6 +112,13 @@ public enum TokenFile {
         guard let hash = TokenHash(try fields.string("hash")) else {
             throw fields.fail("field 'hash' is not sha256:<64 lower-case hex digits>")
         }
+        return (id, hash)
+    }
+
+    /// Parses a token file found at `path`; the id must match the path so a file cannot pose as another token.
+    public static func decode(_ data: some Collection<UInt8>, path: String) throws(StoreFileError) -> Token {
+        let fields = try JSONFields(path: path, data: data)
+        let (id, hash) = try identity(fields, path: path)
         let api = try fields.object("api")
         return Token(
             id: id,

@@ -99,26 +99,27 @@ import Testing
         try expectRefused(verifier, fixture, token: token, reason: "which its parent's allowed_signers does not trust")
     }
 
-    @Test func aKeyAddedInTheSameCommitDoesNotCountForIt() throws {
-        let (fixture, verifier, token) = try verifiedStore()
+    /// Makes Bob's key and adds it to allowed_signers in the work clone (not committed yet); returns its path.
+    func addBobToTheSignersFileInTheClone(_ fixture: VerifierFixture) throws -> String {
         let bob = try sshKeygen(in: fixture.base.directory, name: "bob", comment: "bob")
         let bobLine = try String(contentsOfFile: bob + ".pub", encoding: .utf8).split(separator: " ").prefix(2).joined(separator: " ")
         try fixture.pull()
         let signers = fixture.work + "/allowed_signers"
         try (try String(contentsOfFile: signers, encoding: .utf8) + "bob@example.com namespaces=\"git\" \(bobLine)\n")
             .write(toFile: signers, atomically: true, encoding: .utf8)
+        return bob
+    }
+
+    @Test func aKeyAddedInTheSameCommitDoesNotCountForIt() throws {
+        let (fixture, verifier, token) = try verifiedStore()
+        let bob = try addBobToTheSignersFileInTheClone(fixture)
         try fixture.commitAndPush("bob adds himself", key: bob)
         try expectRefused(verifier, fixture, token: token, reason: "which its parent's allowed_signers does not trust")
     }
 
     @Test func aKeyAddedByATrustedSignerSignsTheNextCommit() throws {
         let (fixture, verifier, token) = try verifiedStore()
-        let bob = try sshKeygen(in: fixture.base.directory, name: "bob", comment: "bob")
-        let bobLine = try String(contentsOfFile: bob + ".pub", encoding: .utf8).split(separator: " ").prefix(2).joined(separator: " ")
-        try fixture.pull()
-        let signers = fixture.work + "/allowed_signers"
-        try (try String(contentsOfFile: signers, encoding: .utf8) + "bob@example.com namespaces=\"git\" \(bobLine)\n")
-            .write(toFile: signers, atomically: true, encoding: .utf8)
+        let bob = try addBobToTheSignersFileInTheClone(fixture)
         try fixture.commitAndPush("alice adds bob")
         try "{}\n".write(toFile: fixture.work + "/notes.json", atomically: true, encoding: .utf8)
         let head = try fixture.commitAndPush("bob's first commit", key: bob)
