@@ -11,7 +11,7 @@ enum SignerUnlock {
         do { text = try OpenSSHPrivateKey.readFile(keyPath) } catch { throw StoreError.key(path: keyPath, error) }
 
         // A public key names a key that only the agent has (a hardware token, say).
-        if text.hasPrefix(SSHPublicKey.algorithm + " ") || text.hasPrefix("ssh-") {
+        if text.hasPrefix("ssh-") {
             let publicKey: SSHPublicKey
             do { publicKey = try SSHPublicKey(line: text.trimmingCharacters(in: .whitespacesAndNewlines)) } catch {
                 throw StoreError.key(path: keyPath, error)
