@@ -47,32 +47,12 @@ struct Blowfish {
     }
 
     /// Blowfish_expand0state: mix `key` into P, then re-encrypt P and S from a zero block.
-    mutating func expand0(key: [UInt8]) {
-        key.withUnsafeBufferPointer { key in
-            p.withUnsafeMutableBufferPointer { p in
-                s.withUnsafeMutableBufferPointer { s in
-                    var position = 0
-                    for index in 0..<18 { p[index] ^= Blowfish.streamWord(key, &position) }
-                    var left: UInt32 = 0, right: UInt32 = 0
-                    var index = 0
-                    while index < 18 {
-                        Blowfish.encipher(p, s, &left, &right)
-                        p[index] = left; p[index + 1] = right
-                        index += 2
-                    }
-                    index = 0
-                    while index < 1024 {
-                        Blowfish.encipher(p, s, &left, &right)
-                        s[index] = left; s[index + 1] = right
-                        index += 2
-                    }
-                }
-            }
-        }
-    }
+    mutating func expand0(key: [UInt8]) { expand(data: nil, key: key) }
 
     /// Blowfish_expandstate: like expand0, but every block encrypted is first mixed with `data` (the salt).
-    mutating func expand(data: [UInt8], key: [UInt8]) {
+    mutating func expand(data: [UInt8]?, key: [UInt8]) {
+        let data = data ?? []
+        let mixes = !data.isEmpty
         key.withUnsafeBufferPointer { key in
             data.withUnsafeBufferPointer { data in
                 p.withUnsafeMutableBufferPointer { p in
@@ -81,22 +61,17 @@ struct Blowfish {
                         for index in 0..<18 { p[index] ^= Blowfish.streamWord(key, &position) }
                         position = 0
                         var left: UInt32 = 0, right: UInt32 = 0
-                        var index = 0
-                        while index < 18 {
-                            left ^= Blowfish.streamWord(data, &position)
-                            right ^= Blowfish.streamWord(data, &position)
+                        func next(_ target: UnsafeMutableBufferPointer<UInt32>, _ index: Int) {
+                            if mixes {
+                                left ^= Blowfish.streamWord(data, &position)
+                                right ^= Blowfish.streamWord(data, &position)
+                            }
                             Blowfish.encipher(p, s, &left, &right)
-                            p[index] = left; p[index + 1] = right
-                            index += 2
+                            target[index] = left
+                            target[index + 1] = right
                         }
-                        index = 0
-                        while index < 1024 {
-                            left ^= Blowfish.streamWord(data, &position)
-                            right ^= Blowfish.streamWord(data, &position)
-                            Blowfish.encipher(p, s, &left, &right)
-                            s[index] = left; s[index + 1] = right
-                            index += 2
-                        }
+                        for index in stride(from: 0, to: 18, by: 2) { next(p, index) }
+                        for index in stride(from: 0, to: 1024, by: 2) { next(s, index) }
                     }
                 }
             }

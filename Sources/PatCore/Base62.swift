@@ -2,11 +2,6 @@
 public enum Base62 {
     public static let alphabet: [Character] = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 
-    public static func isDigit(_ c: Character) -> Bool {
-        guard let a = c.asciiValue else { return false }
-        return (a >= 48 && a <= 57) || (a >= 65 && a <= 90) || (a >= 97 && a <= 122)
-    }
-
     /// Each byte's digit value, or 0xFF for a byte that is not a base62 digit.
     static let values: [UInt8] = (0..<256).map { byte in
         switch byte {

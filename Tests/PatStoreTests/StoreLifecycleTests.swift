@@ -122,10 +122,13 @@ import Testing
         #expect(try fixture.snapshot() == before)
     }
 
-    @Test func identityFallsBackToTheStoreDefault() throws {
+    /// The fallback to the store's default (no git identity configured) is checked through the command in
+    /// CommandTests; here: init records the default, and an explicit identity always wins.
+    @Test func anExplicitIdentityWinsAndInitRecordsTheDefault() throws {
         let fixture = try StoreFixture()
         let settings = try fixture.store.view().settings
         #expect(settings.defaultAuthorEmail == "alice@example.com")
-        #expect(fixture.store.identity(override: nil, settings: settings).email.isEmpty == false)
+        let explicit = Identity(name: "Bob", email: "bob@example.com")
+        #expect(fixture.store.identity(override: explicit, settings: settings) == explicit)
     }
 }
