@@ -17,6 +17,8 @@ public struct BenchmarkConfig: Sendable {
     public var httpConnections: Int
     public var patExecutable: String?
     public var workDirectory: String
+    /// The parts to measure; all of them unless narrowed (for profiling one part).
+    public var sections: Set<BenchmarkSection> = Set(BenchmarkSection.allCases)
     public var log: @Sendable (String) -> Void
 
     public init(tokens: Int = 100_000, runs: Int = 5, decisions: Int = 300_000, httpSeconds: Int = 10,
@@ -33,6 +35,10 @@ public struct BenchmarkConfig: Sendable {
     }
 }
 
+public enum BenchmarkSection: String, CaseIterable, Sendable {
+    case cold, authorise, reload, write, http
+}
+
 public struct BenchmarkFailure: Error, CustomStringConvertible {
     public let description: String
 }
@@ -45,18 +51,22 @@ public enum Benchmarks {
         let big = try BenchStore.build(at: config.workDirectory + "/store-big", count: config.tokens, log: config.log)
         let small = try BenchStore.build(at: config.workDirectory + "/store-small", count: min(100, config.tokens), log: config.log)
 
-        let (coldRow, coldSeconds, verifier) = try coldLoad(big, config)
-        report.rows.append(coldRow)
-        report.rows.append(try authorise(big, verifier: verifier, config))
-        report.rows.append(try reload(big, verifier: verifier, coldSeconds: coldSeconds, config))
-        report.rows += try writes(small: small, big: big, config)
-        report.rows += try HTTPBenchmark.run(big, config)
+        let wants = config.sections
+        if !wants.isDisjoint(with: [.cold, .authorise, .reload]) {
+            let (coldRow, coldSeconds, verifier) = try coldLoad(big, config, measured: wants.contains(.cold))
+            if wants.contains(.cold) { report.rows.append(coldRow) }
+            if wants.contains(.authorise) { report.rows.append(try authorise(big, verifier: verifier, config)) }
+            if wants.contains(.reload) { report.rows.append(try reload(big, verifier: verifier, coldSeconds: coldSeconds, config)) }
+        }
+        if wants.contains(.write) { report.rows += try writes(small: small, big: big, config) }
+        if wants.contains(.http) { report.rows += try HTTPBenchmark.run(big, config) }
         return report
     }
 
     // MARK: Cold load
 
-    static func coldLoad(_ bench: BenchStore, _ config: BenchmarkConfig) throws -> (BenchmarkRow, Double, StoreVerifier) {
+    /// Unmeasured (`measured: false`), it only loads the snapshot the other parts need, once.
+    static func coldLoad(_ bench: BenchStore, _ config: BenchmarkConfig, measured: Bool = true) throws -> (BenchmarkRow, Double, StoreVerifier) {
         let root = try TrustRoot.load(allowedSignersFile: bench.signersFile)
         var kept: StoreVerifier?
         func patLoad() throws -> Double {
@@ -71,8 +81,8 @@ public enum Benchmarks {
         func gitRead() throws -> Double {
             try Measure.seconds { try runQuietly("git", ["-C", bench.path, "cat-file", "--batch-all-objects", "--batch"]) }
         }
-        let (pat, git) = try Measure.interleaved(runs: config.runs, patLoad, gitRead)
-        let memory = (try? residentPerToken(bench, config)).flatMap { $0 }.map { "\(Int($0)) B/token resident" }
+        let (pat, git) = measured ? try Measure.interleaved(runs: config.runs, patLoad, gitRead) : (try patLoad(), .nan)
+        let memory = !measured ? "not measured" : (try? residentPerToken(bench, config)).flatMap { $0 }.map { "\(Int($0)) B/token resident" }
             ?? "memory not measured (needs more than 1000 tokens)"
         config.log("cold load: pat \(Measure.format(seconds: pat)), git cat-file \(Measure.format(seconds: git))")
         let ratio = pat / git

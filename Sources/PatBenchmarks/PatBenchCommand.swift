@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 
+extension BenchmarkSection: ExpressibleByArgument {}
+
 /// `pat-bench`: builds stores in a temporary folder, measures, prints the table and writes it as JSON.
 /// Exits non-zero only when something could not be measured; a missed target is reported, not fatal.
 public struct PatBenchCommand: ParsableCommand {
@@ -12,6 +14,8 @@ public struct PatBenchCommand: ParsableCommand {
     @Option(help: "Interleaved runs per measurement (medians are reported).") var runs = 5
     @Option(help: "Decisions per authorisation run.") var decisions = 300_000
     @Option(help: "Seconds per wrk run.") var httpSeconds = 10
+    @Option(help: ArgumentHelp("Measure only these parts (for profiling one of them).", valueName: "part"))
+    var only: [BenchmarkSection] = []
     @Option(help: "Write the results as JSON here.") var output = "bench-results/latest.json"
     @Option(help: "Also write the table as Markdown here.") var table: String?
 
@@ -21,10 +25,11 @@ public struct PatBenchCommand: ParsableCommand {
         let work = NSTemporaryDirectory() + "pat-bench-\(UUID().uuidString.prefix(8))"
         defer { try? FileManager.default.removeItem(atPath: work) }
         let pat = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("pat").path
-        let config = BenchmarkConfig(tokens: tokens, runs: runs, decisions: decisions, httpSeconds: httpSeconds,
+        var config = BenchmarkConfig(tokens: tokens, runs: runs, decisions: decisions, httpSeconds: httpSeconds,
                                      patExecutable: pat, workDirectory: work) { line in
             FileHandle.standardError.write(Data("pat-bench: \(line)\n".utf8))
         }
+        if !only.isEmpty { config.sections = Set(only) }
         let report: BenchmarkReport
         do {
             report = try Benchmarks.run(config)

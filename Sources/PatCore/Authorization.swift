@@ -5,31 +5,21 @@ import Foundation
 public struct GrantedToken: Sendable, Equatable {
     public let id: TokenID
     public let expires: Date
-    /// Granted methods by their lower-case name (the URL form of a call is lower case, so lookups are too),
-    /// each with its canonical spelling. Tokens with the same list share one table.
-    public let methods: [String: String]
+    /// Granted methods, looked up ignoring case (the URL form of a call is lower case) straight from the request's
+    /// bytes. Tokens with the same list share one table.
+    public let methods: MethodNameTable
 
     public init(id: TokenID, expires: Date, methods: [String]) {
         self.init(id: id, expires: expires, methodTable: GrantedToken.table(methods))
     }
 
-    public init(id: TokenID, expires: Date, methodTable: [String: String]) {
+    public init(id: TokenID, expires: Date, methodTable: MethodNameTable) {
         self.id = id
         self.expires = expires
         self.methods = methodTable
     }
 
-    /// Both spellings of each method lead to its canonical name: callers that use the canonical spelling are
-    /// looked up without lower-casing (no allocation), URL-derived lower-case names directly too.
-    public static func table(_ methods: [String]) -> [String: String] {
-        var table: [String: String] = [:]
-        table.reserveCapacity(methods.count * 2)
-        for method in methods {
-            table[method] = method
-            table[method.lowercased()] = method
-        }
-        return table
-    }
+    public static func table(_ methods: [String]) -> MethodNameTable { MethodNameTable(methods) }
 
     public init(_ token: Token) { self.init(id: token.id, expires: token.expires, methods: token.api.methods) }
 }
@@ -137,22 +127,19 @@ public enum Authorizer {
         case .success(let parsed): secret = parsed
         case .failure(let error): return .deny(.malformedToken, .malformedToken(error))
         }
-        // A well-formed name is first looked up as given (no allocation); otherwise it is normalised.
-        let wellFormed = MethodPermission.isWellFormed(method)
-        let key = wellFormed ? nil : MethodPermission.normalised(method)
-        guard wellFormed || key != nil else { return .deny(.invalidMethod, .invalidMethod(method)) }
+        // A well-formed name is looked up as given, ignoring case, without allocating; the `env.` alias and
+        // anything else is normalised first (and refused when it is no method name at all).
+        guard let key = MethodKey(method) ?? MethodPermission.normalised(method).flatMap(MethodKey.init) else {
+            return .deny(.invalidMethod, .invalidMethod(method))
+        }
         // Dictionary lookup by digest; Digest's == is constant-time.
         guard let granted = snapshot.tokens[secret.digest] else { return .deny(.unknownToken, .unknownToken) }
         guard now < granted.expires else { return .deny(.expiredToken, .expired(granted.expires), token: granted.id) }
-        if let canonical = granted.methods[key ?? method] {
+        if let canonical = granted.methods.canonical(key) {
             return Decision(result: .ok, tokenID: granted.id, permission: canonical, reason: .none)
         }
-        // Not found as given: try the normalised spelling, then name the permission canonically for the refusal.
-        let normalised = key ?? MethodPermission.normalised(method) ?? method
-        if let canonical = granted.methods[normalised] {
-            return Decision(result: .ok, tokenID: granted.id, permission: canonical, reason: .none)
-        }
-        let name = catalog?.method(normalisedName: normalised)?.name ?? MethodCatalog.expandAlias(method)
+        // The refusal names the permission canonically when the catalog knows it.
+        let name = catalog?.canonicalName(key) ?? MethodCatalog.expandAlias(method)
         return .deny(.permissionDenied, .notGranted, token: granted.id, permission: name)
     }
 }
@@ -168,29 +155,6 @@ public struct MethodPermission: Sendable, Equatable {
         guard let key = Self.normalised(text) else { return nil }
         self.key = key
         name = catalog?.method(normalisedName: key)?.name ?? MethodCatalog.expandAlias(text)
-    }
-
-    /// Three non-empty [A-Za-z0-9_] parts, not starting with the `env.` alias: usable as given. No allocation.
-    static func isWellFormed(_ text: String) -> Bool {
-        var text = text
-        return text.withUTF8 { bytes -> Bool in
-            guard bytes.count <= 200, bytes.count >= 5 else { return false }
-            if bytes.count >= 4, (bytes[0] | 0x20) == UInt8(ascii: "e"), (bytes[1] | 0x20) == UInt8(ascii: "n"),
-               (bytes[2] | 0x20) == UInt8(ascii: "v"), bytes[3] == UInt8(ascii: ".") { return false }
-            var dots = 0
-            var partLength = 0
-            for byte in bytes {
-                switch byte {
-                case UInt8(ascii: "."):
-                    guard partLength > 0 else { return false }
-                    dots += 1
-                    partLength = 0
-                case 48...57, 65...90, 97...122, 95: partLength += 1
-                default: return false
-                }
-            }
-            return dots == 2 && partLength > 0
-        }
     }
 
     /// Lower case with the alias expanded, or nil unless it is three non-empty [A-Za-z0-9_] parts. One pass

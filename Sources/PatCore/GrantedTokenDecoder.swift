@@ -7,7 +7,7 @@ import Foundation
 /// exact bytes; later tokens share that set. This keeps a cold load near the cost of reading the objects, and
 /// memory per token small.
 public struct GrantedTokenDecoder {
-    private var methodSets: [[UInt8]: [String: String]] = [:]
+    private var methodSets: [[UInt8]: MethodNameTable] = [:]
 
     public init() {}
 

@@ -31,6 +31,7 @@ public struct MethodCatalog: Sendable {
     public let methods: [APIMethod]
     private let byLowercasedName: [String: Int]
     private let byURLPath: [String: Int]
+    private let names: MethodNameTable
 
     public init(methods: [APIMethod]) {
         let sorted = methods.sorted { $0.name < $1.name }
@@ -43,6 +44,7 @@ public struct MethodCatalog: Sendable {
         }
         byLowercasedName = names
         byURLPath = paths
+        self.names = MethodNameTable(sorted.map(\.name))
     }
 
     /// `env.X.Y` -> `environment.X.Y`; otherwise unchanged.
@@ -58,6 +60,9 @@ public struct MethodCatalog: Sendable {
     public func method(normalisedName name: String) -> APIMethod? {
         byLowercasedName[name].map { methods[$0] }
     }
+
+    /// The canonical name of the method a request names, without allocating (see `MethodKey`).
+    public func canonicalName(_ key: MethodKey) -> String? { names.canonical(key) }
 
     public func method(atURLPath path: String) -> APIMethod? {
         byURLPath[path.lowercased()].map { methods[$0] }

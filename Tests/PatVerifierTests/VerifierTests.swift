@@ -75,6 +75,8 @@ import Testing
     static let cases: [(String?, String, Date, ResultCode)] = [
         (secret.value, "environment.Control.StopEnv", now, .ok),
         (secret.value, "env.control.stopenv", now, .ok),
+        (secret.value, "ENVIRONMENT.CONTROL.STOPENV", now, .ok),
+        (secret.value, "environment.control.stopenv", now, .ok),
         (secret.value, "environment.Control.StartEnv", now, .permissionDenied),
         (secret.value, "environment.Control.StopEnv", Timestamp.parse("2026-12-02T00:00:00Z")!, .expiredToken),
         (TokenSecret.generate(prefix: "pat").value, "environment.Control.StopEnv", now, .unknownToken),
@@ -90,6 +92,22 @@ import Testing
         let decision = Authorizer.decide(Self.snapshot, token: token, method: method, at: at)
         #expect(decision.result == expected)
         if let token { #expect(!(decision.error ?? "").contains(token)) }
+    }
+
+    /// Allowed or refused, the decision names the permission as the catalog spells it, whatever the request's case.
+    @Test(arguments: [
+        ("environment.control.stopenv", ResultCode.ok, "environment.Control.StopEnv"),
+        ("env.Control.StopEnv", .ok, "environment.Control.StopEnv"),
+        ("environment.control.startenv", .permissionDenied, "environment.Control.StartEnv"),
+        ("ENV.CONTROL.STARTENV", .permissionDenied, "environment.Control.StartEnv"),
+        ("nosuch.Group.Method", .permissionDenied, "nosuch.Group.Method"),
+    ])
+    func decisionsNameThePermissionCanonically(method: String, result: ResultCode, permission: String) throws {
+        let catalog = try BuiltInTemplates.catalog()
+        let decision = Authorizer.decide(Self.snapshot, token: Self.secret.value, method: method, at: Self.now, catalog: catalog)
+        #expect(decision.result == result)
+        #expect(decision.permission == permission)
+        if result != .ok { #expect(decision.error?.contains(permission) == true) }
     }
 
     @Test func staleSnapshotsAndMissingOnesCannotDecide() {
