@@ -9,6 +9,12 @@ public struct ObjectID: Hashable, Sendable, CustomStringConvertible {
         bytes = withUnsafeBytes(of: &copy.id) { Array($0) }
     }
 
+    /// From the 20 raw bytes of a SHA-1, as tree entries store it.
+    init?(bytes: [UInt8]) {
+        guard bytes.count == 20 else { return nil }
+        self.bytes = bytes
+    }
+
     public init?(hex: String) {
         var oid = git_oid()
         guard hex.utf8.count == 40, git_oid_fromstr(&oid, hex) == 0 else { return nil }

@@ -6,6 +6,9 @@ import Foundation
 public final class Repository {
     let pointer: OpaquePointer
     public let path: String
+    /// Trees pat read to edit them, by id (an id names one content forever). A write looks up the new token's
+    /// shard and then edits it: this reads and parses it once.
+    private var rawTrees: [ObjectID: RawTree] = [:]
 
     private init(pointer: OpaquePointer, path: String) {
         self.pointer = pointer
@@ -75,9 +78,7 @@ public final class Repository {
     // MARK: Objects
 
     public func writeBlob(_ bytes: [UInt8]) throws(GitError) -> ObjectID {
-        var oid = git_oid()
-        try check(bytes.withUnsafeBytes { git_blob_create_from_buffer(&oid, pointer, $0.baseAddress, $0.count) }, "write blob")
-        return ObjectID(oid)
+        try LooseObject.write(type: GIT_OBJECT_BLOB, content: bytes, objectsDirectory: objectsDirectory)
     }
 
     public func readBlob(_ id: ObjectID) throws(GitError) -> [UInt8] {
@@ -92,19 +93,7 @@ public final class Repository {
 
     /// The raw bytes of a commit object exactly as stored, for pat's own strict header parser.
     public func readCommitObject(_ id: ObjectID) throws(GitError) -> [UInt8] {
-        var odb: OpaquePointer?
-        try check(git_repository_odb(&odb, pointer), "open object database")
-        defer { git_odb_free(odb) }
-        var oid = id.raw
-        var object: OpaquePointer?
-        try check(git_odb_read(&object, odb, &oid), "read object \(id.short)")
-        defer { git_odb_object_free(object) }
-        guard git_odb_object_type(object) == GIT_OBJECT_COMMIT else {
-            throw GitError(code: -1, operation: "read commit \(id.short)", message: "the object is not a commit")
-        }
-        let size = git_odb_object_size(object)
-        guard size > 0, let data = git_odb_object_data(object) else { return [] }
-        return Array(UnsafeRawBufferPointer(start: data, count: size))
+        try readObject(id, type: GIT_OBJECT_COMMIT)
     }
 
     public func hasObject(_ id: ObjectID) throws(GitError) -> Bool {
@@ -257,64 +246,97 @@ public final class Repository {
     }
 
     private func writeEmptyTree() throws(GitError) -> ObjectID {
-        var builder: OpaquePointer?
-        try check(git_treebuilder_new(&builder, pointer, nil), "build tree")
-        defer { git_treebuilder_free(builder) }
-        var oid = git_oid()
-        try check(git_treebuilder_write(&oid, builder), "write tree")
-        return ObjectID(oid)
+        try LooseObject.write(type: GIT_OBJECT_TREE, content: [], objectsDirectory: objectsDirectory)
     }
 
     /// Returns nil when the edited tree is empty.
     private func editTree(_ base: ObjectID?, changes: [(path: [String], change: TreeChange)]) throws(GitError) -> ObjectID? {
-        var baseTree: OpaquePointer?
-        if let base {
-            var oid = base.raw
-            try check(git_tree_lookup(&baseTree, pointer, &oid), "read tree \(base.short)")
-        }
-        defer { git_tree_free(baseTree) }
-        var builder: OpaquePointer?
-        try check(git_treebuilder_new(&builder, pointer, baseTree), "build tree")
-        defer { git_treebuilder_free(builder) }
-
-        var nested: [String: [(path: [String], change: TreeChange)]] = [:]
+        var tree = try base.map { id throws(GitError) in try rawTree(id) } ?? RawTree()
+        var edits: [[UInt8]: RawTree.Entry?] = [:]
+        var nested: [[UInt8]: [(path: [String], change: TreeChange)]] = [:]
         for (path, change) in changes {
-            guard let name = path.first else { continue }
+            guard let first = path.first else { continue }
+            let name = Array(first.utf8)
+            guard RawTree.isValidName(name) else {
+                throw GitError(code: -1, operation: "edit tree", message: "'\(path.joined(separator: "/"))' is not a valid path in a git tree")
+            }
             if path.count > 1 {
                 nested[name, default: []].append((Array(path.dropFirst()), change))
                 continue
             }
             switch change {
             case .write(let bytes):
-                var blob = try writeBlob(bytes).raw
-                try check(git_treebuilder_insert(nil, builder, name, &blob, GIT_FILEMODE_BLOB), "add \(name)")
+                let blob = try writeBlob(bytes)
+                edits[name] = RawTree.Entry(mode: RawTree.blobMode, name: name, id: blob.bytes)
             case .remove:
-                if git_treebuilder_get(builder, name) != nil {
-                    try check(git_treebuilder_remove(builder, name), "remove \(name)")
-                }
+                if tree.entry(named: name) != nil { edits[name] = .some(nil) }
             }
         }
-        for (name, subchanges) in nested.sorted(by: { $0.key < $1.key }) {
-            var existing: ObjectID?
-            if let entry = git_treebuilder_get(builder, name), git_tree_entry_type(entry) == GIT_OBJECT_TREE {
-                existing = ObjectID(git_tree_entry_id(entry).pointee)
-            }
+        for (name, subchanges) in nested {
+            let existing = tree.entry(named: name).flatMap { $0.isTree ? ObjectID(bytes: $0.id) : nil }
             if let subtree = try editTree(existing, changes: subchanges) {
-                var oid = subtree.raw
-                try check(git_treebuilder_insert(nil, builder, name, &oid, GIT_FILEMODE_TREE), "add \(name)/")
-            } else if git_treebuilder_get(builder, name) != nil {
-                try check(git_treebuilder_remove(builder, name), "remove \(name)/")
+                edits[name] = RawTree.Entry(mode: RawTree.treeMode, name: name, id: subtree.bytes)
+            } else if tree.entry(named: name) != nil {
+                edits[name] = .some(nil)
             }
         }
-        if git_treebuilder_entrycount(builder) == 0 { return nil }
-        var oid = git_oid()
-        try check(git_treebuilder_write(&oid, builder), "write tree")
-        return ObjectID(oid)
+        tree.apply(edits)
+        if tree.isEmpty { return nil }
+        let id = try LooseObject.write(type: GIT_OBJECT_TREE, content: tree.bytes, objectsDirectory: objectsDirectory)
+        remember(tree, as: id)
+        return id
+    }
+
+    private func rawTree(_ id: ObjectID) throws(GitError) -> RawTree {
+        if let cached = rawTrees[id] { return cached }
+        let tree = try RawTree(parsing: try readObject(id, type: GIT_OBJECT_TREE), id: id)
+        remember(tree, as: id)
+        return tree
+    }
+
+    /// Trees pat wrote are kept too: the next write on this head starts from them.
+    private func remember(_ tree: RawTree, as id: ObjectID) {
+        if rawTrees.count >= 64 { rawTrees.removeAll(keepingCapacity: true) }
+        rawTrees[id] = tree
+    }
+
+    /// Whether anything is at a slash-separated path below `tree`: what a writer asks before taking a new name.
+    public func containsEntry(atPath path: String, inTree tree: ObjectID) throws(GitError) -> Bool {
+        var current = tree
+        let names = path.split(separator: "/").map { Array($0.utf8) }
+        for (index, name) in names.enumerated() {
+            guard let entry = try rawTree(current).entry(named: name) else { return false }
+            if index == names.count - 1 { return true }
+            guard entry.isTree, let next = ObjectID(bytes: entry.id) else { return false }
+            current = next
+        }
+        return true
+    }
+
+    /// The raw content of an object of the given type, exactly as stored.
+    func readObject(_ id: ObjectID, type: git_object_t) throws(GitError) -> [UInt8] {
+        var odb: OpaquePointer?
+        try check(git_repository_odb(&odb, pointer), "open object database")
+        defer { git_odb_free(odb) }
+        var oid = id.raw
+        var object: OpaquePointer?
+        try check(git_odb_read(&object, odb, &oid), "read object \(id.short)")
+        defer { git_odb_object_free(object) }
+        guard git_odb_object_type(object) == type else {
+            throw GitError(code: -1, operation: "read object \(id.short)", message: "the object is a \(String(cString: git_object_type2string(git_odb_object_type(object)))), not a \(String(cString: git_object_type2string(type)))")
+        }
+        let size = git_odb_object_size(object)
+        guard size > 0, let data = git_odb_object_data(object) else { return [] }
+        return Array(UnsafeRawBufferPointer(start: data, count: size))
+    }
+
+    /// Where loose objects go (`objects/` of the repository, shared by worktrees).
+    private var objectsDirectory: String {
+        String(cString: git_repository_commondir(pointer)) + "objects"
     }
 
     // MARK: Configuration
 
-    /// The identity git would use (user.name / user.email from the repository's, global or system config).
     public func defaultIdentity() -> Identity? {
         var signature: UnsafeMutablePointer<git_signature>?
         guard git_signature_default(&signature, pointer) == 0, let signature else { return nil }

@@ -189,7 +189,7 @@ public enum TokenOperations {
     static func newID(in view: StoreView) throws -> TokenID {
         while true {
             let id = TokenID.generate()
-            if try view.repository.entry(atPath: id.path, inTree: view.tree) == nil { return id }
+            if try !view.repository.containsEntry(atPath: id.path, inTree: view.tree) { return id }
         }
     }
 
