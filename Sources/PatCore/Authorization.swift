@@ -157,32 +157,11 @@ public struct MethodPermission: Sendable, Equatable {
         name = catalog?.method(normalisedName: key)?.name ?? MethodCatalog.expandAlias(text)
     }
 
-    /// Lower case with the alias expanded, or nil unless it is three non-empty [A-Za-z0-9_] parts. One pass
-    /// over the bytes: this runs on every request.
+    /// Lower case with the alias expanded, or nil unless it is three non-empty [A-Za-z0-9_] parts (the shape
+    /// `MethodKey` checks). Decisions take this path only for the `env.` alias; other names are looked up as given.
     static func normalised(_ text: String) -> String? {
-        var text = text
-        return text.withUTF8 { bytes -> String? in
-            guard bytes.count <= 200 else { return nil }
-            var out = [UInt8]()
-            out.reserveCapacity(bytes.count + 8)
-            var dots = 0
-            var partLength = 0
-            for byte in bytes {
-                switch byte {
-                case UInt8(ascii: "."):
-                    guard partLength > 0 else { return nil }
-                    dots += 1
-                    partLength = 0
-                    out.append(byte)
-                case 65...90: out.append(byte + 32); partLength += 1
-                case 48...57, 97...122, 95: out.append(byte); partLength += 1
-                default: return nil
-                }
-            }
-            guard dots == 2, partLength > 0 else { return nil }
-            if out.starts(with: Array("env.".utf8)) { out.replaceSubrange(0..<3, with: Array("environment".utf8)) }
-            return String(decoding: out, as: UTF8.self)
-        }
+        let expanded = MethodCatalog.expandAlias(text)
+        return MethodKey(expanded) == nil ? nil : expanded.lowercased()
     }
 
     /// From the platform's URL form `/1.0/<group>/<service>/rest/<method>` (query string ignored).

@@ -47,46 +47,54 @@ public struct TokenSecret: Sendable {
         var text = presented
         let failure: TokenFormatError? = text.withUTF8 { bytes in
             guard bytes.count <= maximumLength else { return .tooLong }
+            // The usual case, a value with the expected prefix: its separator's place is known, and the prefix
+            // (checked when the store was made) need not be checked character by character.
+            if let expectedPrefix, let separator = expectedPrefix.utf8.withContiguousStorageIfAvailable({ wanted -> Int? in
+                let place = wanted.count
+                guard bytes.count == place + 1 + randomLength + checksumLength, bytes[place] == UInt8(ascii: "_"),
+                      memcmp(wanted.baseAddress!, bytes.baseAddress!, place) == 0 else { return nil }
+                return place
+            }) ?? nil {
+                return checkBody(bytes, separator: separator)
+            }
             guard let separator = bytes.lastIndex(of: UInt8(ascii: "_")) else { return .missingPrefix }
             guard (1...16).contains(separator) else { return .missingPrefix }
-            guard bytes.count - separator - 1 == randomLength + checksumLength else {
-                return Base62.values.withUnsafeBufferPointer { values in
-                    (0..<separator).allSatisfy { values[Int(bytes[$0])] != 0xFF } ? .badBody : .missingPrefix
-                }
+            let prefixValid = Base62.values.withUnsafeBufferPointer { values in
+                (0..<separator).allSatisfy { values[Int(bytes[$0])] != 0xFF }
             }
+            guard bytes.count - separator - 1 == randomLength + checksumLength else { return prefixValid ? .badBody : .missingPrefix }
             if let expectedPrefix {
                 var wanted = expectedPrefix
                 let matches = wanted.withUTF8 { wanted in
                     wanted.count == separator && memcmp(wanted.baseAddress!, bytes.baseAddress!, separator) == 0
                 }
-                if !matches {
-                    return Base62.values.withUnsafeBufferPointer { values in
-                        (0..<separator).allSatisfy { values[Int(bytes[$0])] != 0xFF } ? .wrongPrefix : .missingPrefix
-                    }
-                }
-            }
-            let checksumStart = bytes.count - checksumLength
-            // One table fetch, one pass: every character a digit, and the last six decoded as the checksum.
-            let (valid, prefixValid, expected) = Base62.values.withUnsafeBufferPointer { values -> (Bool, Bool, UInt64) in
-                var prefixValid = true
-                for index in 0..<separator where values[Int(bytes[index])] == 0xFF { prefixValid = false }
-                var valid = true
-                for index in (separator + 1)..<checksumStart where values[Int(bytes[index])] == 0xFF { valid = false }
-                var expected: UInt64 = 0
-                for index in checksumStart..<bytes.count {
-                    let digit = values[Int(bytes[index])]
-                    if digit == 0xFF { valid = false }
-                    expected = expected &* 62 &+ UInt64(digit)
-                }
-                return (valid, prefixValid, expected)
+                if !matches { return prefixValid ? .wrongPrefix : .missingPrefix }
             }
             guard prefixValid else { return .missingPrefix }
-            guard valid else { return .badBody }
-            let actual = CRC32.checksum(buffer: UnsafeBufferPointer(rebasing: bytes[..<checksumStart]))
-            return expected == UInt64(actual) ? nil : .badChecksum
+            return checkBody(bytes, separator: separator)
         }
         if let failure { return .failure(failure) }
         return .success(TokenSecret(value: text))
+    }
+
+    /// Every character after the separator a base62 digit, and the last six, decoded, the CRC32 of what precedes.
+    private static func checkBody(_ bytes: UnsafeBufferPointer<UInt8>, separator: Int) -> TokenFormatError? {
+        let checksumStart = bytes.count - checksumLength
+        // One table fetch, one pass: every character a digit, and the last six decoded as the checksum.
+        let (valid, expected) = Base62.values.withUnsafeBufferPointer { values -> (Bool, UInt64) in
+            var valid = true
+            for index in (separator + 1)..<checksumStart where values[Int(bytes[index])] == 0xFF { valid = false }
+            var expected: UInt64 = 0
+            for index in checksumStart..<bytes.count {
+                let digit = values[Int(bytes[index])]
+                if digit == 0xFF { valid = false }
+                expected = expected &* 62 &+ UInt64(digit)
+            }
+            return (valid, expected)
+        }
+        guard valid else { return .badBody }
+        let actual = CRC32.checksum(buffer: UnsafeBufferPointer(rebasing: bytes[..<checksumStart]))
+        return expected == UInt64(actual) ? nil : .badChecksum
     }
 
     public var digest: SHA256.Digest {
