@@ -13,6 +13,9 @@ public final class Store {
 
     public let path: String
     let repository: Repository
+    /// The parsed settings, signers and presets of the last view, by the ids of their blobs and folder: every
+    /// write reads them at the head, and they seldom change.
+    let parsed = ParsedFiles()
 
     init(path: String, repository: Repository) {
         self.path = path
@@ -57,7 +60,7 @@ public final class Store {
     /// The store as of `commit` (default: the current head).
     public func view(at commit: ObjectID? = nil) throws -> StoreView {
         let id = try commit ?? head()
-        return try StoreView(repository: repository, commit: id)
+        return try StoreView(repository: repository, commit: id, parsed: parsed)
     }
 
     /// Any revision git understands, as a commit of this store.
@@ -84,33 +87,38 @@ public struct StoreView {
     public let signers: AllowedSigners
     public let presets: PresetSet
 
-    init(repository: Repository, commit: ObjectID) throws {
+    init(repository: Repository, commit: ObjectID, parsed: ParsedFiles = ParsedFiles()) throws {
         self.repository = repository
         self.commit = commit
         let tree = try repository.commit(commit).tree
         self.tree = tree
-        func file(_ path: String) throws -> [UInt8] {
-            guard let bytes = try repository.file(atPath: path, inTree: tree) else {
-                throw StoreFileError(path: path, reason: "the file is missing")
-            }
-            return bytes
+        let top = Dictionary(try repository.entries(ofTree: tree).map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        func blob(_ path: String) throws -> ObjectID {
+            guard let entry = top[path], entry.kind == .blob else { throw StoreFileError(path: path, reason: "the file is missing") }
+            return entry.id
         }
-        settings = try StoreSettings.decode(try file(StoreSettings.path))
-        let signersText = String(decoding: try file(AllowedSigners.path), as: UTF8.self)
-        do {
-            signers = try AllowedSigners.parse(signersText)
-        } catch {
-            throw StoreFileError(path: AllowedSigners.path, reason: error.description)
+        settings = try parsed.settings.value(for: try blob(StoreSettings.path)) { id in
+            try StoreSettings.decode(try repository.readBlob(id))
         }
-        var presets: [Preset] = []
-        if let folder = try repository.entry(atPath: "presets", inTree: tree), folder.kind == .tree {
-            for entry in try repository.entries(ofTree: folder.id)
-            where entry.kind == .blob && entry.name.hasSuffix(".json") {
-                let bytes = try repository.readBlob(entry.id)
-                presets.append(try PresetFile.decode(bytes, path: "presets/\(entry.name)"))
+        signers = try parsed.signers.value(for: try blob(AllowedSigners.path)) { id in
+            let text = String(decoding: try repository.readBlob(id), as: UTF8.self)
+            do {
+                return try AllowedSigners.parse(text)
+            } catch {
+                throw StoreFileError(path: AllowedSigners.path, reason: "\(error)")
             }
         }
-        self.presets = PresetSet(presets)
+        if let folder = top["presets"], folder.kind == .tree {
+            presets = try parsed.presets.value(for: folder.id) { id in
+                var presets: [Preset] = []
+                for entry in try repository.entries(ofTree: id) where entry.kind == .blob && entry.name.hasSuffix(".json") {
+                    presets.append(try PresetFile.decode(try repository.readBlob(entry.id), path: "presets/\(entry.name)"))
+                }
+                return PresetSet(presets)
+            }
+        } else {
+            presets = PresetSet([])
+        }
     }
 
     /// One token, or nil when there is no file for it.
@@ -146,4 +154,22 @@ public struct StoreView {
         }
         return tokens
     }
+}
+
+/// Parsed store files by the id of what they were parsed from: an id names one content, so a hit is always right.
+final class ParsedFiles {
+    final class Slot<Value> {
+        private var last: (id: ObjectID, value: Value)?
+
+        func value(for id: ObjectID, parse: (ObjectID) throws -> Value) throws -> Value {
+            if let last, last.id == id { return last.value }
+            let value = try parse(id)
+            last = (id, value)
+            return value
+        }
+    }
+
+    let settings = Slot<StoreSettings>()
+    let signers = Slot<AllowedSigners>()
+    let presets = Slot<PresetSet>()
 }
