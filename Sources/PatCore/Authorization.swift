@@ -98,9 +98,8 @@ public struct Decision: Sendable, Equatable {
 
     /// The platform's answer: `{"result":0}` or `{"result":N,"error":"..."}`.
     public var platformJSON: String {
-        var members: [(String, JSONText)] = [("result", .int(result.rawValue))]
-        if let error { members.append(("error", .string(error))) }
-        return JSONText.object(members).compact()
+        guard let error else { return "{\"result\":\(result.rawValue)}" }
+        return "{\"result\":\(result.rawValue),\"error\":\(JSONText.quote(error))}"
     }
 
     static func deny(_ result: ResultCode, _ reason: Reason, token: TokenID? = nil, permission: String? = nil) -> Decision {
@@ -146,15 +145,21 @@ public enum Authorizer {
 
 /// A method as a request names it: `group.Service.Method` in any case, `env.` for `environment.`.
 public struct MethodPermission: Sendable, Equatable {
-    /// Lower case, the form granted sets are looked up by.
-    public let key: String
-    /// Canonical when the catalog knows the method, else as given.
+    /// Canonical when the catalog knows the method, else as given (with the alias expanded).
     public let name: String
 
+    /// Lower case with the alias expanded.
+    public var key: String { name.lowercased() }
+
+    /// Runs for every HTTP request: a name in the usual shape is looked up in the catalog as given, without
+    /// lower-casing it first; only the `env.` alias is normalised.
     public init?(_ text: String, catalog: MethodCatalog? = nil) {
-        guard let key = Self.normalised(text) else { return nil }
-        self.key = key
-        name = catalog?.method(normalisedName: key)?.name ?? MethodCatalog.expandAlias(text)
+        if let key = MethodKey(text) {
+            name = catalog?.canonicalName(key) ?? text
+            return
+        }
+        guard let normalised = Self.normalised(text), let key = MethodKey(normalised) else { return nil }
+        name = catalog?.canonicalName(key) ?? MethodCatalog.expandAlias(text)
     }
 
     /// Lower case with the alias expanded, or nil unless it is three non-empty [A-Za-z0-9_] parts (the shape
@@ -164,15 +169,15 @@ public struct MethodPermission: Sendable, Equatable {
         return MethodKey(expanded) == nil ? nil : expanded.lowercased()
     }
 
-    /// From the platform's URL form `/1.0/<group>/<service>/rest/<method>` (query string ignored).
+    /// From the platform's URL form `/1.0/<group>/<service>/rest/<method>` (query string ignored): the method
+    /// `group.service.method` in the URL's (lower) case, which the catalog lookup ignores.
     public init?(urlPath: String, catalog: MethodCatalog? = nil) {
-        let path = urlPath.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
-        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count == 6, parts[0].isEmpty, parts[1] == "1.0", parts[4] == "rest" else { return nil }
-        if let method = catalog?.method(atURLPath: path) {
-            self.init(method.name, catalog: catalog)
-        } else {
-            self.init("\(parts[2]).\(parts[3]).\(parts[5])", catalog: catalog)
-        }
+        guard let parts = PlatformURL.parts(urlPath) else { return nil }
+        var name = String(parts.group)
+        name.append(".")
+        name.append(contentsOf: parts.service)
+        name.append(".")
+        name.append(contentsOf: parts.method)
+        self.init(name, catalog: catalog)
     }
 }

@@ -56,11 +56,6 @@ public struct MethodCatalog: Sendable {
         byLowercasedName[MethodCatalog.expandAlias(name).lowercased()].map { methods[$0] }
     }
 
-    /// For a name already lower-cased with the alias expanded.
-    public func method(normalisedName name: String) -> APIMethod? {
-        byLowercasedName[name].map { methods[$0] }
-    }
-
     /// The canonical name of the method a request names, without allocating (see `MethodKey`).
     public func canonicalName(_ key: MethodKey) -> String? { names.canonical(key) }
 

@@ -12,7 +12,9 @@ public func buildRouter(authority: Authority) -> Router<PatRequestContext> {
     // The platform's own URL form: the decision in the platform's shape, HTTP 200 as the platform answers.
     let platform = router.group("1.0").add(middleware: AuthorizationMiddleware(authority: authority, source: .requestPath))
     let platformCall: @Sendable (Request, PatRequestContext) async throws -> Response = { _, context in
-        json(context.decision.map(\.platformJSON) ?? "{}", status: .ok)
+        guard let decision = context.decision else { return Response(status: .internalServerError) }
+        let answer = Answers.platform(decision)
+        return Response(status: answer.head.status, headers: answer.head.headerFields, body: .init(byteBuffer: ByteBuffer(string: answer.body)))
     }
     platform.get(":group/:service/rest/:method", use: platformCall)
     platform.post(":group/:service/rest/:method", use: platformCall)
@@ -21,18 +23,8 @@ public func buildRouter(authority: Authority) -> Router<PatRequestContext> {
     router.group("auth").add(middleware: AuthorizationMiddleware(authority: authority, source: .originalURI))
         .get { _, context in
             guard let decision = context.decision else { return Response(status: .internalServerError) }
-            var headers = HTTPFields()
-            headers[.xPatResult] = String(decision.result.rawValue)
-            headers[.xPatResponse] = TokenExtraction.headerSafe(decision.platformJSON)
-            if let permission = decision.permission { headers[.xPatPermission] = permission }
-            if decision.isAllowed {
-                headers[.xPatTokenID] = decision.tokenID?.rawValue
-                return Response(status: .ok, headers: headers)
-            }
-            headers[.xPatError] = TokenExtraction.headerSafe(decision.error ?? "")
-            let status: HTTPResponse.Status = decision.result == .storeUnavailable ? .serviceUnavailable
-                : decision.result.isAuthenticationFailure ? .unauthorized : .forbidden
-            return Response(status: status, headers: headers)
+            let head = Answers.gateway(decision)
+            return Response(status: head.status, headers: head.headerFields)
         }
 
     // For services that ask directly: {"token": ..., "method": ...}.
@@ -78,13 +70,18 @@ public func buildRouter(authority: Authority) -> Router<PatRequestContext> {
     return router
 }
 
+/// The `Server` header of every response.
+let serverName = "pat"
+
 /// The whole service: routes plus the follower that keeps the snapshot current.
 public func buildApplication(authority: Authority, reloader: Reloader, host: String, port: Int, logger: Logger,
                              pollInterval: Duration = .milliseconds(500),
                              onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
     Application(
         router: buildRouter(authority: authority),
-        configuration: .init(address: .hostname(host, port: port), serverName: "pat"),
+        // The hot routes are answered on the event loop (see FastPathHandler); the rest go through the router.
+        server: .http1(configuration: .init(additionalChannelHandlers: [FastPathHandler(authority: authority, serverName: serverName)])),
+        configuration: .init(address: .hostname(host, port: port), serverName: serverName),
         services: [StoreFollower(reloader: reloader, interval: pollInterval)],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
         logger: logger

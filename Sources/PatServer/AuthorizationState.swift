@@ -42,6 +42,13 @@ public struct Authority: Sendable {
         self.clock = clock
     }
 
+    /// For a request to `target` (`/1.0/<group>/<service>/rest/<method>?...`): the permission comes from its path.
+    public func decide(token: String?, target: String) -> Decision {
+        let method = MethodPermission(urlPath: target, catalog: catalog)?.name
+            ?? String(target.prefix { $0 != "?" })
+        return decide(token: token, method: method)
+    }
+
     public func decide(token: String?, method: String) -> Decision {
         let decision = Authorizer.decide(state.current, token: token, method: method, at: clock(), catalog: catalog, maxAge: maxAge)
         state.count(decision.result)

@@ -30,20 +30,18 @@ struct AuthorizationMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         var request = request
-        let uri: URI
+        let target: String
         switch source {
-        case .requestPath: uri = request.uri
-        case .originalURI: uri = URI(request.headers[.xOriginalURI] ?? "")
+        case .requestPath: target = request.uri.string
+        case .originalURI: target = request.headers[.xOriginalURI] ?? ""
         }
-        var token = TokenExtraction.bearer(request.headers[.authorization])
-            ?? uri.queryParameters["session"].map(String.init)
+        var token = Answers.token(target: target, authorization: request.headers[.authorization])
         if token == nil, source == .requestPath, request.method == .post,
            request.headers[.contentType]?.lowercased().hasPrefix("application/x-www-form-urlencoded") == true {
             let body = try await request.collectBody(upTo: context.maxUploadSize)
             token = TokenExtraction.formValue("session", in: String(buffer: body))
         }
-        let method = MethodPermission(urlPath: uri.path, catalog: authority.catalog)?.name ?? uri.path
-        context.decision = authority.decide(token: token, method: method)
+        context.decision = authority.decide(token: token, target: target)
         return try await next(request, context)
     }
 }

@@ -11,6 +11,27 @@ enum TokenExtraction {
         return value.isEmpty ? nil : value
     }
 
+    /// The value of `name` in the query of `target` (a request target such as `/path?a=1&b=2`), decoded as a form
+    /// value. Runs on every request: it scans the bytes and decodes only what holds `%` or `+`.
+    static func queryValue(_ name: String, in target: String) -> String? {
+        guard let question = target.utf8.firstIndex(of: UInt8(ascii: "?")) else { return nil }
+        var rest = target[target.utf8.index(after: question)...]
+        while !rest.isEmpty {
+            let ampersand = rest.utf8.firstIndex(of: UInt8(ascii: "&")) ?? rest.endIndex
+            let pair = rest[..<ampersand]
+            if let equals = pair.utf8.firstIndex(of: UInt8(ascii: "=")), decoded(pair[..<equals]) == name {
+                return decoded(pair[pair.utf8.index(after: equals)...])
+            }
+            rest = ampersand == rest.endIndex ? rest[rest.endIndex...] : rest[rest.utf8.index(after: ampersand)...]
+        }
+        return nil
+    }
+
+    /// A form-encoded part, decoded only when it needs to be.
+    private static func decoded(_ text: Substring) -> String? {
+        text.utf8.contains { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") } ? decode(text) : String(text)
+    }
+
     /// The value of `name` in `a=1&b=2` (form encoding: `+` is a space, `%XX` an escape).
     static func formValue(_ name: String, in body: String) -> String? {
         for pair in body.split(separator: "&") {

@@ -123,3 +123,24 @@ import Testing
         #expect(MethodPermission(urlPath: "/1.0/environment/control/rest/stop.env") == nil)
     }
 }
+
+@Suite struct PlatformURLTests {
+    @Test(arguments: [
+        ("/1.0/environment/control/rest/stopenv", "environment.control.stopenv"),
+        ("/1.0/environment/control/rest/stopenv?envName=x&session=abc", "environment.control.stopenv"),
+        ("/1.0/env/Control/rest/GetEnvInfo?", "env.Control.GetEnvInfo"),
+        ("/1.0/a/b/rest/c?x=/1.0/d/e/rest/f", "a.b.c"),
+    ])
+    func platformURLsNameTheirMethod(target: String, method: String) throws {
+        let parts = try #require(PlatformURL.parts(target))
+        #expect("\(parts.group).\(parts.service).\(parts.method)" == method)
+    }
+
+    @Test(arguments: ["", "/", "/1.0", "/1.0/", "/2.0/environment/control/rest/stopenv", "/1.0/environment/control/stopenv",
+                      "/1.0/environment/control/rest/stopenv/", "/1.0/environment/control/rest/stop/env",
+                      "/1.0//control/rest/stopenv", "/1.0/environment//rest/stopenv", "/1.0/environment/control/rest/",
+                      "/1.0/environment/control/REST/stopenv", "1.0/environment/control/rest/stopenv", "/auth?x=/1.0/a/b/rest/c"])
+    func otherTargetsAreNotPlatformURLs(target: String) {
+        #expect(PlatformURL.parts(target) == nil)
+    }
+}

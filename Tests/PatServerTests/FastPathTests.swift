@@ -1,0 +1,157 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import NIOEmbedded
+import NIOHTTPTypes
+import PatCore
+import Testing
+@testable import PatServer
+
+/// The event-loop fast path: it must answer exactly as the router does, leave everything else to the router, and
+/// never let a response overtake an earlier one on the same connection.
+@Suite struct FastPathTests {
+    /// A fast-path handler in a channel of its own: requests go in, its answers come out, what it passes on is read
+    /// from the inbound end.
+    struct Harness {
+        let channel = EmbeddedChannel()
+
+        init(_ authority: Authority) throws {
+            try channel.pipeline.syncOperations.addHandler(FastPathHandler(authority: authority, serverName: "pat"))
+        }
+
+        func send(_ request: HTTPRequest, body: String? = nil) throws {
+            try channel.writeInbound(HTTPRequestPart.head(request))
+            if let body { try channel.writeInbound(HTTPRequestPart.body(ByteBuffer(string: body))) }
+            try channel.writeInbound(HTTPRequestPart.end(nil))
+        }
+
+        /// The response the handler wrote, if any: head and body.
+        func answer() throws -> (HTTPResponse, String)? {
+            guard case .head(let head) = try channel.readOutbound(as: HTTPResponsePart.self) else { return nil }
+            var body = ""
+            while let part = try channel.readOutbound(as: HTTPResponsePart.self) {
+                if case .body(let buffer) = part { body += String(buffer: buffer) }
+                if case .end = part { break }
+            }
+            return (head, body)
+        }
+
+        /// The requests the handler passed on to the router, by their targets.
+        func passedOn() throws -> [String] {
+            var targets: [String] = []
+            while let part = try channel.readInbound(as: HTTPRequestPart.self) {
+                if case .head(let request) = part { targets.append(request.path ?? "") }
+            }
+            return targets
+        }
+
+        /// The router finishing a response: it passes the handler on its way out.
+        func routerResponds() throws {
+            try channel.writeOutbound(HTTPResponsePart.head(HTTPResponse(status: .ok)))
+            try channel.writeOutbound(HTTPResponsePart.end(nil))
+            while try channel.readOutbound(as: HTTPResponsePart.self) != nil {}
+        }
+    }
+
+    static func get(_ target: String, _ headers: HTTPFields = [:]) -> HTTPRequest {
+        HTTPRequest(method: .get, scheme: "http", authority: "pat", path: target, headerFields: headers)
+    }
+
+    static let original = HTTPField.Name("X-Original-URI")!
+
+    /// Requests both paths answer, with what makes them differ: token place, case, alias, refusals of every kind.
+    static func requests(_ token: String, _ other: String) -> [(String, HTTPFields)] {
+        [
+            ("/1.0/environment/control/rest/stopenv?envName=my-project&session=\(token)", [:]),
+            ("/1.0/environment/control/rest/startenv?session=\(token)", [:]),
+            ("/1.0/env/Control/rest/GetEnvInfo?session=\(token)", [:]),
+            ("/1.0/environment/control/rest/stopenv", [.authorization: "Bearer \(token)"]),
+            ("/1.0/environment/control/rest/stopenv", [:]),
+            ("/1.0/environment/control/rest/stopenv?session=garbage", [:]),
+            ("/1.0/environment/control/rest/stopenv?session=\(other)", [:]),
+            ("/1.0/environment/control/rest/stop%65nv?session=\(token)", [:]),
+            ("/1.0/a/b/rest/c-d?session=\(token)", [:]),
+            ("/auth", [original: "/1.0/environment/control/rest/stopenv?envName=a&session=\(token)"]),
+            ("/auth", [original: "/1.0/environment/control/rest/deleteenv?session=\(token)"]),
+            ("/auth?from=nginx", [original: "/1.0/environment/control/rest/stopenv", .authorization: "Bearer pat_nonsense"]),
+            ("/auth", [original: "/2.0/whatever?session=\(token)"]),
+            ("/auth", [:]),
+        ]
+    }
+
+    @Test func itAnswersExactlyAsTheRouterDoes() async throws {
+        let service = try await RouteTests.Service()
+        let harness = try Harness(service.authority)
+        let requests = Self.requests(service.token, TokenSecret.generate(prefix: "pat").value)
+        var fast: [(HTTPResponse, String)] = []
+        for (target, headers) in requests {
+            try harness.send(Self.get(target, headers))
+            fast.append(try #require(try harness.answer(), "the fast path answers \(target)"))
+        }
+        #expect(try harness.passedOn().isEmpty)
+        let answers = fast
+        try await service.app.test(.router) { client in
+            for ((target, headers), (head, body)) in zip(requests, answers) {
+                try await client.execute(uri: target, method: .get, headers: headers) { response in
+                    #expect(head.status == response.status, "\(target)")
+                    #expect(body == String(buffer: response.body), "\(target)")
+                    for name in [HTTPField.Name.contentType] + ["X-Pat-Result", "X-Pat-Response", "X-Pat-Error", "X-Pat-Permission", "X-Pat-Token-Id"].map({ HTTPField.Name($0)! }) {
+                        #expect(head.headerFields[name] == response.headers[name], "\(target): \(name)")
+                    }
+                }
+            }
+        }
+        #expect(fast[0].0.headerFields[.contentLength] == String(fast[0].1.utf8.count))
+        #expect(fast[0].0.headerFields[.server] == "pat")
+        #expect(fast[0].0.headerFields[.date]?.hasSuffix(" GMT") == true)
+    }
+
+    @Test func everythingElseGoesToTheRouter() async throws {
+        let service = try await RouteTests.Service()
+        let harness = try Harness(service.authority)
+        let platform = "/1.0/environment/control/rest/stopenv?session=\(service.token)"
+        let others: [HTTPRequest] = [
+            HTTPRequest(method: .post, scheme: "http", authority: "pat", path: "/1.0/environment/control/rest/stopenv",
+                        headerFields: [.contentType: "application/x-www-form-urlencoded"]),
+            HTTPRequest(method: .head, scheme: "http", authority: "pat", path: platform),
+            Self.get(platform, [.connection: "close"]),
+            Self.get("/healthz"), Self.get("/metrics"), Self.get("/1.0/environment/control/stopenv"), Self.get("/authx"),
+        ]
+        for request in others {
+            try harness.send(request, body: request.method == .post ? "session=\(service.token)" : nil)
+            #expect(try harness.answer() == nil, "\(request.path ?? "")")
+            #expect(try harness.passedOn() == [request.path ?? ""])
+            try harness.routerResponds()
+        }
+    }
+
+    /// While the router still owes a response, a hot-route request waits its turn behind it (it goes to the router
+    /// too), so responses leave in the order the requests came.
+    @Test func aResponseNeverOvertakesAnEarlierOne() async throws {
+        let service = try await RouteTests.Service()
+        let harness = try Harness(service.authority)
+        let platform = "/1.0/environment/control/rest/stopenv?session=\(service.token)"
+        try harness.send(Self.get("/healthz"))
+        try harness.send(Self.get(platform))
+        #expect(try harness.answer() == nil)
+        #expect(try harness.passedOn() == ["/healthz", platform])
+        try harness.routerResponds()
+        try harness.send(Self.get(platform))
+        #expect(try harness.answer() == nil, "one response is still owed")
+        #expect(try harness.passedOn() == [platform])
+        try harness.routerResponds()
+        try harness.routerResponds()
+        try harness.send(Self.get(platform))
+        #expect(try harness.answer()?.1 == #"{"result":0}"#, "nothing is owed: the fast path answers again")
+        #expect(try harness.passedOn().isEmpty)
+    }
+
+    @Test func theDateHeaderIsAnIMFFixdate() {
+        var parts = tm()
+        var seconds = time_t(1_795_000_000)  // 2026-11-18T11:06:40Z, a Wednesday
+        gmtime_r(&seconds, &parts)
+        #expect(HTTPDate.format(parts) == "Wed, 18 Nov 2026 11:06:40 GMT")
+    }
+}
