@@ -10,26 +10,44 @@ enum Answers {
         TokenExtraction.bearer(authorization) ?? TokenExtraction.queryValue("session", in: target)
     }
 
+    /// An answer in neither HTTP library's types, so that the router and the fast path (which sit on different
+    /// layers of the HTTP stack) render the same thing.
+    struct Answer: Equatable {
+        var status: Int
+        var headers: [(name: String, value: String)]
+        var body: String?
+
+        static func == (lhs: Answer, rhs: Answer) -> Bool {
+            lhs.status == rhs.status && lhs.body == rhs.body && lhs.headers.elementsEqual(rhs.headers, by: ==)
+        }
+
+        var fields: HTTPFields {
+            var fields = HTTPFields()
+            for (name, value) in headers { fields.append(HTTPField(name: HTTPField.Name(name)!, value: value)) }
+            return fields
+        }
+    }
+
     /// The platform's own answer: HTTP 200 with `{"result":0}` or `{"result":N,"error":"..."}`.
-    static func platform(_ decision: Decision) -> (head: HTTPResponse, body: String) {
-        (HTTPResponse(status: .ok, headerFields: [.contentType: "application/json"]), decision.platformJSON)
+    static func platform(_ decision: Decision) -> Answer {
+        Answer(status: 200, headers: [("Content-Type", "application/json")], body: decision.platformJSON)
     }
 
     /// For nginx `auth_request`: 200 lets the call through; 401 (who are you?) or 403 (you may not) carry the
     /// platform's answer in headers; 503 when there is no verified store to decide from.
-    static func gateway(_ decision: Decision) -> HTTPResponse {
-        var headers = HTTPFields()
-        headers[.xPatResult] = String(decision.result.rawValue)
-        headers[.xPatResponse] = TokenExtraction.headerSafe(decision.platformJSON)
-        if let permission = decision.permission { headers[.xPatPermission] = permission }
+    static func gateway(_ decision: Decision) -> Answer {
+        var headers: [(name: String, value: String)] = [
+            ("X-Pat-Result", String(decision.result.rawValue)),
+            ("X-Pat-Response", TokenExtraction.headerSafe(decision.platformJSON)),
+        ]
+        if let permission = decision.permission { headers.append(("X-Pat-Permission", permission)) }
         if decision.isAllowed {
-            headers[.xPatTokenID] = decision.tokenID?.rawValue
-            return HTTPResponse(status: .ok, headerFields: headers)
+            if let id = decision.tokenID { headers.append(("X-Pat-Token-Id", id.rawValue)) }
+            return Answer(status: 200, headers: headers, body: nil)
         }
-        headers[.xPatError] = TokenExtraction.headerSafe(decision.error ?? "")
-        let status: HTTPResponse.Status = decision.result == .storeUnavailable ? .serviceUnavailable
-            : decision.result.isAuthenticationFailure ? .unauthorized : .forbidden
-        return HTTPResponse(status: status, headerFields: headers)
+        headers.append(("X-Pat-Error", TokenExtraction.headerSafe(decision.error ?? "")))
+        let status = decision.result == .storeUnavailable ? 503 : decision.result.isAuthenticationFailure ? 401 : 403
+        return Answer(status: status, headers: headers, body: nil)
     }
 
     /// `/1.0/<group>/<service>/rest/<method>` with five non-empty segments (any query after `?`): the shape the

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
 import Logging
 import PatCore
 import PatVerifier
@@ -14,7 +15,7 @@ public func buildRouter(authority: Authority) -> Router<PatRequestContext> {
     let platformCall: @Sendable (Request, PatRequestContext) async throws -> Response = { _, context in
         guard let decision = context.decision else { return Response(status: .internalServerError) }
         let answer = Answers.platform(decision)
-        return Response(status: answer.head.status, headers: answer.head.headerFields, body: .init(byteBuffer: ByteBuffer(string: answer.body)))
+        return Response(status: .init(code: answer.status), headers: answer.fields, body: .init(byteBuffer: ByteBuffer(string: answer.body ?? "")))
     }
     platform.get(":group/:service/rest/:method", use: platformCall)
     platform.post(":group/:service/rest/:method", use: platformCall)
@@ -23,8 +24,8 @@ public func buildRouter(authority: Authority) -> Router<PatRequestContext> {
     router.group("auth").add(middleware: AuthorizationMiddleware(authority: authority, source: .originalURI))
         .get { _, context in
             guard let decision = context.decision else { return Response(status: .internalServerError) }
-            let head = Answers.gateway(decision)
-            return Response(status: head.status, headers: head.headerFields)
+            let answer = Answers.gateway(decision)
+            return Response(status: .init(code: answer.status), headers: answer.fields)
         }
 
     // For services that ask directly: {"token": ..., "method": ...}.
@@ -80,7 +81,7 @@ public func buildApplication(authority: Authority, reloader: Reloader, host: Str
     Application(
         router: buildRouter(authority: authority),
         // The hot routes are answered on the event loop (see FastPathHandler); the rest go through the router.
-        server: .http1(configuration: .init(additionalChannelHandlers: [FastPathHandler(authority: authority, serverName: serverName)])),
+        server: HTTPServerBuilder { responder in PatHTTP1Channel(responder: responder, authority: authority) },
         configuration: .init(address: .hostname(host, port: port), serverName: serverName),
         services: [StoreFollower(reloader: reloader, interval: pollInterval)],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },

@@ -1,26 +1,30 @@
 import Foundation
-import HTTPTypes
+import HummingbirdCore
+import Logging
 import NIOCore
-import NIOHTTPTypes
+import NIOHTTP1
 
 /// Answers the two hot routes, `GET /1.0/<group>/<service>/rest/<method>` and `GET /auth`, on the event loop from the
-/// request head, with the same `Answers` the Hummingbird routes give. A request through Hummingbird's router crosses
-/// into Swift concurrency and back (an async sequence per connection, a task per request): under wrk that cost a
-/// quarter of `pat serve`'s throughput (measured in docs/benchmarks.md), while a decision takes about a microsecond.
+/// request head, with the same `Answers` the Hummingbird routes give. It sits right after NIO's HTTP/1 decoder,
+/// before the conversion to HTTP types that Hummingbird's router needs: a request through the router crosses into
+/// Swift concurrency and back (an async sequence per connection, a task per request) and is converted twice, while a
+/// decision takes about a microsecond. Measured under wrk (docs/benchmarks.md): about a third more requests per
+/// second than through the router.
 ///
 /// Everything else goes on to the router unchanged: other routes and methods, POSTs (whose form body may hold the
-/// token), `Connection: close`, and any request that comes while an earlier one on the connection is still with
-/// the router, so that responses always leave in the order their requests came (HTTP/1.1 pipelining).
+/// token), requests that do not keep the connection alive (HTTP/1.0, `Connection: close`), and any request that
+/// comes while an earlier one on the connection is still with the router, so that responses always leave in the
+/// order their requests came (HTTP/1.1 pipelining).
 final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPRequestPart
-    typealias InboundOut = HTTPRequestPart
-    typealias OutboundIn = HTTPResponsePart
-    typealias OutboundOut = HTTPResponsePart
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
 
     private enum Current {
         case idle
         /// Answered from the head; written when the request ends (a body, if any, is not needed).
-        case answered(HTTPResponse, String?)
+        case answered(HTTPVersion, Answers.Answer)
         case withRouter
     }
 
@@ -41,7 +45,7 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
         switch unwrapInboundIn(data) {
         case .head(let request):
             if atRouter == 0, let answer = answer(request) {
-                current = .answered(answer.0, answer.1)
+                current = .answered(request.version, answer)
                 return
             }
             current = .withRouter
@@ -52,7 +56,7 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .end:
             switch current {
             case .withRouter: context.fireChannelRead(data)
-            case .answered(let head, let body): respond(context: context, head: head, body: body)
+            case .answered(let version, let answer): respond(context: context, version: version, answer: answer)
             case .idle: break
             }
             current = .idle
@@ -74,34 +78,58 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     /// The answer to a hot-route request, or nil to leave it to the router.
-    private func answer(_ request: HTTPRequest) -> (HTTPResponse, String?)? {
-        guard request.method == .get, let target = request.path,
-              request.headerFields[.connection].map({ $0.lowercased().contains("close") }) != true else { return nil }
-        let authorization = request.headerFields[.authorization]
+    private func answer(_ request: HTTPRequestHead) -> Answers.Answer? {
+        guard request.method == .GET, request.isKeepAlive else { return nil }
+        let target = request.uri
+        let authorization = request.headers.first(name: "Authorization")
         if Answers.isPlatformTarget(target) {
-            let decision = authority.decide(token: Answers.token(target: target, authorization: authorization), target: target)
-            let answer = Answers.platform(decision)
-            return (answer.head, answer.body)
+            return Answers.platform(authority.decide(token: Answers.token(target: target, authorization: authorization), target: target))
         }
         if Answers.isGatewayTarget(target) {
-            let original = request.headerFields[.xOriginalURI] ?? ""
-            let decision = authority.decide(token: Answers.token(target: original, authorization: authorization), target: original)
-            return (Answers.gateway(decision), nil)
+            let original = request.headers.first(name: "X-Original-URI") ?? ""
+            return Answers.gateway(authority.decide(token: Answers.token(target: original, authorization: authorization), target: original))
         }
         return nil
     }
 
-    /// Writes the response with the headers Hummingbird would add (`Date`, `Server`, `Content-Length`).
-    private func respond(context: ChannelHandlerContext, head: HTTPResponse, body: String?) {
-        var head = head
-        let buffer = body.map { context.channel.allocator.buffer(string: $0) }
-        head.headerFields[.date] = date.now()
-        head.headerFields[.server] = serverName
-        head.headerFields[.contentLength] = String(buffer?.readableBytes ?? 0)
+    /// Writes the answer with the headers Hummingbird adds to its responses (`Date`, `Server`, `Content-Length`).
+    private func respond(context: ChannelHandlerContext, version: HTTPVersion, answer: Answers.Answer) {
+        let body = answer.body.map { context.channel.allocator.buffer(string: $0) }
+        var headers = HTTPHeaders(answer.headers)
+        headers.add(name: "Content-Length", value: String(body?.readableBytes ?? 0))
+        headers.add(name: "Date", value: date.now())
+        headers.add(name: "Server", value: serverName)
+        let head = HTTPResponseHead(version: version, status: HTTPResponseStatus(statusCode: answer.status), headers: headers)
         context.write(wrapOutboundOut(.head(head)), promise: nil)
-        if let buffer { context.write(wrapOutboundOut(.body(buffer)), promise: nil) }
+        if let body { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
         context.write(wrapOutboundOut(.end(nil)), promise: nil)
         needsFlush = true
+    }
+}
+
+/// Hummingbird's HTTP/1 child channel with the fast path put in front of its HTTP-types conversion.
+struct PatHTTP1Channel: ServerChildChannel {
+    typealias Value = HTTP1Channel.Value
+
+    let inner: HTTP1Channel
+    let authority: Authority
+
+    init(responder: @escaping HTTPChannelHandler.Responder, authority: Authority) {
+        inner = HTTP1Channel(responder: responder)
+        self.authority = authority
+    }
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        inner.setup(channel: channel, logger: logger).flatMapThrowing { value in
+            let decoder = try channel.pipeline.syncOperations.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
+            try channel.pipeline.syncOperations.addHandler(FastPathHandler(authority: authority, serverName: serverName),
+                                                           position: .after(decoder))
+            return value
+        }
+    }
+
+    func handle(value: Value, logger: Logger) async {
+        await inner.handle(value: value, logger: logger)
     }
 }
 

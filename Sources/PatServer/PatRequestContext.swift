@@ -48,9 +48,4 @@ struct AuthorizationMiddleware: RouterMiddleware {
 
 extension HTTPField.Name {
     static let xOriginalURI = Self("X-Original-URI")!
-    static let xPatTokenID = Self("X-Pat-Token-Id")!
-    static let xPatPermission = Self("X-Pat-Permission")!
-    static let xPatResult = Self("X-Pat-Result")!
-    static let xPatError = Self("X-Pat-Error")!
-    static let xPatResponse = Self("X-Pat-Response")!
 }
