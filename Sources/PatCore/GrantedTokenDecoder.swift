@@ -7,14 +7,17 @@ import Foundation
 /// exact bytes; later tokens share that set. This keeps a cold load near the cost of reading the objects, and
 /// memory per token small.
 public struct GrantedTokenDecoder {
-    private var methodSets: [[UInt8]: MethodNameTable] = [:]
+    private var methodSets: [RawBytes: MethodNameTable] = [:]
 
     public init() {}
 
     /// How many distinct method lists were seen (for memory reports).
     public var distinctMethodLists: Int { methodSets.count }
+    /// How many files this decoder has read.
+    public private(set) var decoded = 0
 
     public mutating func decode(_ bytes: [UInt8], path: String) throws(StoreFileError) -> (hash: TokenHash, token: GrantedToken) {
+        decoded += 1
         let result: Result<(TokenHash, GrantedToken), StoreFileError> = bytes.withUnsafeBufferPointer { buffer in
             do {
                 return .success(try decode(buffer, path: path))
@@ -66,11 +69,11 @@ public struct GrantedTokenDecoder {
         _ = try object.string("description")
         _ = try object.object("api").string("preset")
         guard let methodsRange else { throw object.fail("field 'methods' is missing or not a list of strings") }
-        let raw = Array(buffer[methodsRange])
+        let raw = RawBytes(Array(buffer[methodsRange]))
         if let shared = methodSets[raw] { return (hash, GrantedToken(id: id, expires: expires, methodTable: shared)) }
         let names: [String]
         do {
-            names = try JSONFields(path: path, object: ["methods": JSONValue.parse(raw)]).strings("methods")
+            names = try JSONFields(path: path, object: ["methods": JSONValue.parse(raw.bytes)]).strings("methods")
         } catch let error as StoreFileError {
             throw error
         } catch {
@@ -104,5 +107,17 @@ public struct GrantedTokenDecoder {
             if parser.bytes[parser.position] == UInt8(ascii: "}") { parser.position += 1; return }
             throw parser.fail("expected , or }")
         }
+    }
+}
+
+/// Bytes as a dictionary key, hashed in one call: `[UInt8]`'s own hashing feeds the hasher a byte at a time, which
+/// for the 30 KB method list of an Extended Access token was most of decoding it.
+struct RawBytes: Hashable {
+    let bytes: [UInt8]
+
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    func hash(into hasher: inout Hasher) {
+        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
     }
 }

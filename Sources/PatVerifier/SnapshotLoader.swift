@@ -16,11 +16,30 @@ public struct VerifiedSnapshot: Sendable {
     public let problems: [SnapshotProblem]
     let tokensTree: ObjectID?
     let shards: [String: Shard]
+    /// How many token files this load read and decoded (the rest were reused from the previous snapshot).
+    public let filesRead: Int
 
     struct Shard: Sendable {
         let tree: ObjectID
-        let tokens: [(SHA256.Digest, GrantedToken)]
+        /// Each file by name: its blob, and the token read from it or why it was refused.
+        let files: [String: File]
+        /// The folder's own problem (not a tree) or its files', by path; worked out once, as a shard is read.
         let problems: [SnapshotProblem]
+
+        init(tree: ObjectID, files: [String: File], problem: SnapshotProblem?) {
+            self.tree = tree
+            self.files = files
+            problems = (problem.map { [$0] } ?? []) + files.values.compactMap(\.problem).sorted { $0.path < $1.path }
+        }
+
+        var tokens: [(SHA256.Digest, GrantedToken)] { files.values.compactMap { $0.token } }
+    }
+
+    struct File: Sendable {
+        let blob: ObjectID
+        let mode: UInt32
+        let token: (SHA256.Digest, GrantedToken)?
+        let problem: SnapshotProblem?
     }
 
     public var commit: String { authorization.commit }
@@ -61,25 +80,42 @@ enum SnapshotLoader {
             let reusable = previous?.authorization.tokenPrefix == settings.tokenPrefix ? previous : nil
             tokens = reusable?.authorization.tokens ?? TokenTable()
             let entries = try repository.entries(ofTree: tokensTree)
-            // Drop the tokens of shards that changed or disappeared.
-            for (name, shard) in reusable?.shards ?? [:] {
-                if let entry = entries.first(where: { $0.name == name }), entry.id == shard.tree { continue }
+            let names = Set(entries.map(\.name))
+            // Shards that disappeared take their tokens with them.
+            for (name, shard) in reusable?.shards ?? [:] where !names.contains(name) {
                 for (digest, token) in shard.tokens where tokens[digest]?.id == token.id { tokens[digest] = nil }
             }
+            // A changed shard is read file by file: only files whose blob changed are decoded, and only their tokens
+            // change in the table (a write changes one or two of a shard's hundreds). Every old token goes before any
+            // new one comes, so a hash that moves between files is not mistaken for a duplicate.
+            var changed: [(old: VerifiedSnapshot.Shard?, new: VerifiedSnapshot.Shard)] = []
             for entry in entries {
-                if let old = reusable?.shards[entry.name], old.tree == entry.id {
+                let old = reusable?.shards[entry.name]
+                if let old, old.tree == entry.id {
                     shards[entry.name] = old
                     continue
                 }
-                let shard = try loadShard(repository, entry: entry, decoder: &decoder)
-                for (digest, token) in shard.tokens {
+                let shard = try loadShard(repository, entry: entry, previous: old, decoder: &decoder)
+                shards[entry.name] = shard
+                changed.append((old, shard))
+            }
+            func differs(_ file: VerifiedSnapshot.File, _ other: VerifiedSnapshot.File?) -> Bool {
+                other?.blob != file.blob || other?.mode != file.mode
+            }
+            for (old, new) in changed {
+                for (name, file) in old?.files ?? [:] where differs(file, new.files[name]) {
+                    if let (digest, token) = file.token, tokens[digest]?.id == token.id { tokens[digest] = nil }
+                }
+            }
+            for (old, new) in changed {
+                for (name, file) in new.files where differs(file, old?.files[name]) {
+                    guard let (digest, token) = file.token else { continue }
                     if let existing = tokens[digest], existing.id != token.id {
                         problems.append(SnapshotProblem(path: token.id.path, reason: "same hash as token \(existing.id); denied"))
                         continue
                     }
                     tokens[digest] = token
                 }
-                shards[entry.name] = shard
             }
         } else {
             tokens = TokenTable()
@@ -88,31 +124,36 @@ enum SnapshotLoader {
         return VerifiedSnapshot(
             authorization: AuthorizationSnapshot(commit: commit.hex, committed: info.time, tokenPrefix: settings.tokenPrefix,
                                                  tokens: tokens),
-            problems: problems, tokensTree: tokensTree, shards: shards)
+            problems: problems, tokensTree: tokensTree, shards: shards, filesRead: decoder.decoded)
     }
 
-    /// One shard folder. Anything but a regular JSON file of a valid token is a problem, never a token.
-    static func loadShard(_ repository: Repository, entry: TreeEntry, decoder: inout GrantedTokenDecoder) throws -> VerifiedSnapshot.Shard {
+    /// One shard folder. Anything but a regular JSON file of a valid token is a problem, never a token. Files whose
+    /// blob and mode are those of `previous` are taken from it unread.
+    static func loadShard(_ repository: Repository, entry: TreeEntry, previous: VerifiedSnapshot.Shard? = nil,
+                          decoder: inout GrantedTokenDecoder) throws -> VerifiedSnapshot.Shard {
         let folder = "tokens/\(entry.name)"
         guard entry.kind == .tree && entry.mode == 0o040000 else {
-            return .init(tree: entry.id, tokens: [], problems: [SnapshotProblem(path: folder, reason: "not a shard folder")])
+            return .init(tree: entry.id, files: [:], problem: SnapshotProblem(path: folder, reason: "not a shard folder"))
         }
-        var tokens: [(SHA256.Digest, GrantedToken)] = []
-        var problems: [SnapshotProblem] = []
+        var files: [String: VerifiedSnapshot.File] = [:]
         for file in try repository.entries(ofTree: entry.id) {
+            if let known = previous?.files[file.name], known.blob == file.id, known.mode == file.mode {
+                files[file.name] = known
+                continue
+            }
             let path = "\(folder)/\(file.name)"
             guard file.kind == .blob, file.mode == 0o100644 || file.mode == 0o100755 else {
                 let what = file.mode == 0o120000 ? "a symbolic link" : file.kind == .commit ? "a submodule" : "not a regular file"
-                problems.append(SnapshotProblem(path: path, reason: "\(what); denied"))
+                files[file.name] = .init(blob: file.id, mode: file.mode, token: nil, problem: SnapshotProblem(path: path, reason: "\(what); denied"))
                 continue
             }
             do {
                 let (hash, token) = try decoder.decode(try repository.readBlob(file.id), path: path)
-                tokens.append((hash.digest, token))
+                files[file.name] = .init(blob: file.id, mode: file.mode, token: (hash.digest, token), problem: nil)
             } catch let error as StoreFileError {
-                problems.append(SnapshotProblem(path: path, reason: error.reason + "; denied"))
+                files[file.name] = .init(blob: file.id, mode: file.mode, token: nil, problem: SnapshotProblem(path: path, reason: error.reason + "; denied"))
             }
         }
-        return .init(tree: entry.id, tokens: tokens, problems: problems)
+        return .init(tree: entry.id, files: files, problem: nil)
     }
 }

@@ -41,9 +41,11 @@ import Testing
         let verifier = try fixture.verifier()
         guard case .loaded(let first) = verifier.refresh() else { Issue.record("refused"); return }
         #expect(first.tokenCount == 40)
+        #expect(first.filesRead == 40)
         let (added, secret) = try fixture.base.generate("one more")
         guard case .loaded(let second) = verifier.refresh() else { Issue.record("refused"); return }
         #expect(second.tokenCount == 41)
+        #expect(second.filesRead == 1, "only the new file is read, not the rest of its shard")
         let changed = second.shards.filter { first.shards[$0.key]?.tree != $0.value.tree }.map(\.key)
         #expect(changed == [added.id.shard])
         // Every unchanged shard is the same value, not a re-read copy of it.
@@ -52,7 +54,31 @@ import Testing
         try fixture.base.store.remove(.all, fixture.base.options)
         guard case .loaded(let third) = verifier.refresh() else { Issue.record("refused"); return }
         #expect(third.tokenCount == 0)
+        #expect(third.filesRead == 0)
         #expect(fixture.decide(verifier, secret.value).result == .unknownToken)
+    }
+
+    /// Within a shard that changed, files that did not change are reused and keep deciding; the changed one decides
+    /// by its new content, the removed one no longer at all.
+    @Test func aChangedShardKeepsItsUnchangedFiles() throws {
+        let fixture = try VerifierFixture()
+        var byShard: [String: [(Token, TokenSecret)]] = [:]
+        while byShard.values.allSatisfy({ $0.count < 3 }) {
+            let (token, secret) = try fixture.base.generate("token \(byShard.values.map(\.count).reduce(0, +))")
+            byShard[token.id.shard, default: []].append((token, secret))
+        }
+        let crowded = byShard.values.first { $0.count >= 3 }!
+        let verifier = try fixture.verifier()
+        guard case .loaded = verifier.refresh() else { Issue.record("refused"); return }
+        let (kept, edited, removed) = (crowded[0], crowded[1], crowded[2])
+        _ = try fixture.base.store.edit(edited.0.id, TokenSettingsRequest(expires: "+1d"), fixture.base.options)
+        try fixture.base.store.remove(.tokens([removed.0.id]), fixture.base.options)
+        guard case .loaded(let after) = verifier.refresh() else { Issue.record("refused"); return }
+        #expect(after.filesRead == 1, "only the edited file is read again")
+        #expect(fixture.decide(verifier, kept.1.value).isAllowed)
+        #expect(fixture.decide(verifier, edited.1.value).isAllowed)
+        #expect(fixture.decide(verifier, removed.1.value).result == .unknownToken)
+        #expect(after.authorization.tokens[edited.1.digest]?.expires != edited.0.expires)
     }
 
     @Test func aCorruptStateFileStopsTheVerifierFromStarting() throws {
