@@ -21,25 +21,8 @@ public struct VerifiedSnapshot: Sendable {
 
     struct Shard: Sendable {
         let tree: ObjectID
-        /// Each file by name: its blob, and the token read from it or why it was refused.
-        let files: [String: File]
-        /// The folder's own problem (not a tree) or its files', by path; worked out once, as a shard is read.
+        let tokens: [(SHA256.Digest, GrantedToken)]
         let problems: [SnapshotProblem]
-
-        init(tree: ObjectID, files: [String: File], problem: SnapshotProblem?) {
-            self.tree = tree
-            self.files = files
-            problems = (problem.map { [$0] } ?? []) + files.values.compactMap(\.problem).sorted { $0.path < $1.path }
-        }
-
-        var tokens: [(SHA256.Digest, GrantedToken)] { files.values.compactMap { $0.token } }
-    }
-
-    struct File: Sendable {
-        let blob: ObjectID
-        let mode: UInt32
-        let token: (SHA256.Digest, GrantedToken)?
-        let problem: SnapshotProblem?
     }
 
     public var commit: String { authorization.commit }
@@ -85,31 +68,26 @@ enum SnapshotLoader {
             for (name, shard) in reusable?.shards ?? [:] where !names.contains(name) {
                 for (digest, token) in shard.tokens where tokens[digest]?.id == token.id { tokens[digest] = nil }
             }
-            // A changed shard is read file by file: only files whose blob changed are decoded, and only their tokens
-            // change in the table (a write changes one or two of a shard's hundreds). Every old token goes before any
-            // new one comes, so a hash that moves between files is not mistaken for a duplicate.
-            var changed: [(old: VerifiedSnapshot.Shard?, new: VerifiedSnapshot.Shard)] = []
+            // A changed shard is read file by file: its old and new trees are compared and only files whose blob
+            // changed are decoded; only their tokens change in the table (a write changes one or two of a shard's
+            // hundreds, whose digests fall in every bucket). Every old token goes before any new one comes, so a hash
+            // that moves between files is not mistaken for a duplicate.
+            var changed: [(gone: [(SHA256.Digest, GrantedToken)], shard: VerifiedSnapshot.Shard, came: Int)] = []
             for entry in entries {
                 let old = reusable?.shards[entry.name]
                 if let old, old.tree == entry.id {
                     shards[entry.name] = old
                     continue
                 }
-                let shard = try loadShard(repository, entry: entry, previous: old, decoder: &decoder)
+                let (shard, gone, came) = try loadShard(repository, entry: entry, previous: old, decoder: &decoder)
                 shards[entry.name] = shard
-                changed.append((old, shard))
+                changed.append((gone, shard, came))
             }
-            func differs(_ file: VerifiedSnapshot.File, _ other: VerifiedSnapshot.File?) -> Bool {
-                other?.blob != file.blob || other?.mode != file.mode
+            for (gone, _, _) in changed {
+                for (digest, token) in gone where tokens[digest]?.id == token.id { tokens[digest] = nil }
             }
-            for (old, new) in changed {
-                for (name, file) in old?.files ?? [:] where differs(file, new.files[name]) {
-                    if let (digest, token) = file.token, tokens[digest]?.id == token.id { tokens[digest] = nil }
-                }
-            }
-            for (old, new) in changed {
-                for (name, file) in new.files where differs(file, old?.files[name]) {
-                    guard let (digest, token) = file.token else { continue }
+            for (_, shard, came) in changed {
+                for (digest, token) in shard.tokens.suffix(came) {
                     if let existing = tokens[digest], existing.id != token.id {
                         problems.append(SnapshotProblem(path: token.id.path, reason: "same hash as token \(existing.id); denied"))
                         continue
@@ -127,33 +105,54 @@ enum SnapshotLoader {
             problems: problems, tokensTree: tokensTree, shards: shards, filesRead: decoder.decoded)
     }
 
-    /// One shard folder. Anything but a regular JSON file of a valid token is a problem, never a token. Files whose
-    /// blob and mode are those of `previous` are taken from it unread.
+    /// One shard folder. Anything but a regular JSON file of a valid token is a problem, never a token. With the
+    /// shard's `previous` state, only files whose blob or mode changed are read: the result says which tokens went
+    /// (changed or removed files) and how many came (new or changed files: the last ones of the shard's tokens).
     static func loadShard(_ repository: Repository, entry: TreeEntry, previous: VerifiedSnapshot.Shard? = nil,
-                          decoder: inout GrantedTokenDecoder) throws -> VerifiedSnapshot.Shard {
+                          decoder: inout GrantedTokenDecoder) throws
+        -> (shard: VerifiedSnapshot.Shard, gone: [(SHA256.Digest, GrantedToken)], came: Int) {
         let folder = "tokens/\(entry.name)"
-        guard entry.kind == .tree && entry.mode == 0o040000 else {
-            return .init(tree: entry.id, files: [:], problem: SnapshotProblem(path: folder, reason: "not a shard folder"))
+        let before: [String: TreeEntry]
+        if let previous, let old = try? repository.entries(ofTree: previous.tree) {
+            before = Dictionary(old.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        } else {
+            before = [:]
         }
-        var files: [String: VerifiedSnapshot.File] = [:]
-        for file in try repository.entries(ofTree: entry.id) {
-            if let known = previous?.files[file.name], known.blob == file.id, known.mode == file.mode {
-                files[file.name] = known
-                continue
-            }
+        func same(_ file: TreeEntry?, _ other: TreeEntry?) -> Bool { file?.id == other?.id && file?.mode == other?.mode }
+        guard entry.kind == .tree && entry.mode == 0o040000 else {
+            return (.init(tree: entry.id, tokens: [], problems: [SnapshotProblem(path: folder, reason: "not a shard folder")]),
+                    previous?.tokens ?? [], 0)
+        }
+        let files = try repository.entries(ofTree: entry.id)
+        // Only a reload compares: a first load reads every file.
+        let now = previous == nil ? [:] : Dictionary(files.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        // What stays: the previous shard's tokens and problems whose file is unchanged.
+        var tokens: [(SHA256.Digest, GrantedToken)] = []
+        var gone: [(SHA256.Digest, GrantedToken)] = []
+        for (digest, token) in previous?.tokens ?? [] {
+            let name = String(token.id.path.dropFirst(folder.count + 1))
+            if before[name] != nil, same(before[name], now[name]) { tokens.append((digest, token)) } else { gone.append((digest, token)) }
+        }
+        var problems = (previous?.problems ?? []).filter { problem in
+            let name = String(problem.path.dropFirst(folder.count + 1))
+            return problem.path.hasPrefix(folder + "/") && before[name] != nil && same(before[name], now[name])
+        }
+        var came = 0
+        for file in files where previous == nil || !same(before[file.name], file) {
             let path = "\(folder)/\(file.name)"
             guard file.kind == .blob, file.mode == 0o100644 || file.mode == 0o100755 else {
                 let what = file.mode == 0o120000 ? "a symbolic link" : file.kind == .commit ? "a submodule" : "not a regular file"
-                files[file.name] = .init(blob: file.id, mode: file.mode, token: nil, problem: SnapshotProblem(path: path, reason: "\(what); denied"))
+                problems.append(SnapshotProblem(path: path, reason: "\(what); denied"))
                 continue
             }
             do {
                 let (hash, token) = try decoder.decode(try repository.readBlob(file.id), path: path)
-                files[file.name] = .init(blob: file.id, mode: file.mode, token: (hash.digest, token), problem: nil)
+                tokens.append((hash.digest, token))
+                came += 1
             } catch let error as StoreFileError {
-                files[file.name] = .init(blob: file.id, mode: file.mode, token: nil, problem: SnapshotProblem(path: path, reason: error.reason + "; denied"))
+                problems.append(SnapshotProblem(path: path, reason: error.reason + "; denied"))
             }
         }
-        return .init(tree: entry.id, files: files, problem: nil)
+        return (.init(tree: entry.id, tokens: tokens, problems: problems.sorted { $0.path < $1.path }), gone, came)
     }
 }
