@@ -173,6 +173,11 @@ public struct MethodPermission: Sendable, Equatable {
     /// `group.service.method` in the URL's (lower) case, which the catalog lookup ignores.
     public init?(urlPath: String, catalog: MethodCatalog? = nil) {
         guard let parts = PlatformURL.parts(urlPath) else { return nil }
+        self.init(platform: parts, catalog: catalog)
+    }
+
+    /// From a platform URL already split into its parts.
+    public init?(platform parts: PlatformURL.Parts, catalog: MethodCatalog? = nil) {
         var name = String(parts.group)
         name.append(".")
         name.append(contentsOf: parts.service)

@@ -1,8 +1,10 @@
 /// The platform's URL form, `/1.0/<group>/<service>/rest/<method>`, optionally followed by `?query`.
 public enum PlatformURL {
+    public typealias Parts = (group: Substring, service: Substring, method: Substring)
+
     /// The three named segments (each non-empty), or nil when `target` has another shape. No allocation: this
     /// runs on every request.
-    public static func parts(_ target: String) -> (group: Substring, service: Substring, method: Substring)? {
+    public static func parts(_ target: String) -> Parts? {
         let utf8 = target.utf8
         let end = utf8.firstIndex(of: UInt8(ascii: "?")) ?? utf8.endIndex
         guard utf8[..<end].starts(with: "/1.0/".utf8) else { return nil }

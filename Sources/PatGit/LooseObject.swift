@@ -49,8 +49,7 @@ enum LooseObject {
         let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard descriptor >= 0 else { throw failure("create a temporary object in \(folder)") }
         let temporary = String(cString: template)
-        let name = type == GIT_OBJECT_TREE ? "tree" : type == GIT_OBJECT_BLOB ? "blob" : type == GIT_OBJECT_COMMIT ? "commit" : "tag"
-        let bytes = encode(type: name, content: content)
+        let bytes = encode(type: String(cString: git_object_type2string(type)), content: content)
         let written = bytes.withUnsafeBytes { Foundation.write(descriptor, $0.baseAddress, $0.count) }
         let wroteAll = written == bytes.count && fchmod(descriptor, 0o444) == 0
         let closed = close(descriptor) == 0

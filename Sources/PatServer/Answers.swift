@@ -12,14 +12,10 @@ enum Answers {
 
     /// An answer in neither HTTP library's types, so that the router and the fast path (which sit on different
     /// layers of the HTTP stack) render the same thing.
-    struct Answer: Equatable {
+    struct Answer {
         var status: Int
         var headers: [(name: String, value: String)]
         var body: String?
-
-        static func == (lhs: Answer, rhs: Answer) -> Bool {
-            lhs.status == rhs.status && lhs.body == rhs.body && lhs.headers.elementsEqual(rhs.headers, by: ==)
-        }
 
         var fields: HTTPFields {
             var fields = HTTPFields()
@@ -52,8 +48,6 @@ enum Answers {
 
     /// `/1.0/<group>/<service>/rest/<method>` with five non-empty segments (any query after `?`): the shape the
     /// router's platform route matches.
-    static func isPlatformTarget(_ target: String) -> Bool { PlatformURL.parts(target) != nil }
-
     /// `/auth`, with or without a query.
     static func isGatewayTarget(_ target: String) -> Bool {
         target.utf8.prefix { $0 != UInt8(ascii: "?") }.elementsEqual("/auth".utf8)

@@ -44,7 +44,12 @@ public struct Authority: Sendable {
 
     /// For a request to `target` (`/1.0/<group>/<service>/rest/<method>?...`): the permission comes from its path.
     public func decide(token: String?, target: String) -> Decision {
-        let method = MethodPermission(urlPath: target, catalog: catalog)?.name
+        decide(token: token, target: target, platform: PlatformURL.parts(target))
+    }
+
+    /// The same with the target's platform parts already read (the fast path reads them to route the request).
+    func decide(token: String?, target: String, platform: PlatformURL.Parts?) -> Decision {
+        let method = platform.flatMap { MethodPermission(platform: $0, catalog: catalog) }?.name
             ?? String(target.prefix { $0 != "?" })
         return decide(token: token, method: method)
     }

@@ -3,6 +3,7 @@ import HummingbirdCore
 import Logging
 import NIOCore
 import NIOHTTP1
+import PatCore
 
 /// Answers the two hot routes, `GET /1.0/<group>/<service>/rest/<method>` and `GET /auth`, on the event loop from the
 /// request head, with the same `Answers` the Hummingbird routes give. It sits right after NIO's HTTP/1 decoder,
@@ -82,8 +83,9 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
         guard request.method == .GET, request.isKeepAlive else { return nil }
         let target = request.uri
         let authorization = request.headers.first(name: "Authorization")
-        if Answers.isPlatformTarget(target) {
-            return Answers.platform(authority.decide(token: Answers.token(target: target, authorization: authorization), target: target))
+        if let platform = PlatformURL.parts(target) {
+            let token = Answers.token(target: target, authorization: authorization)
+            return Answers.platform(authority.decide(token: token, target: target, platform: platform))
         }
         if Answers.isGatewayTarget(target) {
             let original = request.headers.first(name: "X-Original-URI") ?? ""

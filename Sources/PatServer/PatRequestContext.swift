@@ -39,7 +39,7 @@ struct AuthorizationMiddleware: RouterMiddleware {
         if token == nil, source == .requestPath, request.method == .post,
            request.headers[.contentType]?.lowercased().hasPrefix("application/x-www-form-urlencoded") == true {
             let body = try await request.collectBody(upTo: context.maxUploadSize)
-            token = TokenExtraction.formValue("session", in: String(buffer: body))
+            token = TokenExtraction.formValue("session", in: String(buffer: body)[...])
         }
         context.decision = authority.decide(token: token, target: target)
         return try await next(request, context)

@@ -12,10 +12,16 @@ enum TokenExtraction {
     }
 
     /// The value of `name` in the query of `target` (a request target such as `/path?a=1&b=2`), decoded as a form
-    /// value. Runs on every request: it scans the bytes and decodes only what holds `%` or `+`.
+    /// value.
     static func queryValue(_ name: String, in target: String) -> String? {
         guard let question = target.utf8.firstIndex(of: UInt8(ascii: "?")) else { return nil }
-        var rest = target[target.utf8.index(after: question)...]
+        return formValue(name, in: target[target.utf8.index(after: question)...])
+    }
+
+    /// The value of `name` in `a=1&b=2` (form encoding: `+` is a space, `%XX` an escape). Runs on every request:
+    /// it scans the bytes and decodes only what holds `%` or `+`.
+    static func formValue(_ name: String, in text: Substring) -> String? {
+        var rest = text
         while !rest.isEmpty {
             let ampersand = rest.utf8.firstIndex(of: UInt8(ascii: "&")) ?? rest.endIndex
             let pair = rest[..<ampersand]
@@ -30,16 +36,6 @@ enum TokenExtraction {
     /// A form-encoded part, decoded only when it needs to be.
     private static func decoded(_ text: Substring) -> String? {
         text.utf8.contains { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") } ? decode(text) : String(text)
-    }
-
-    /// The value of `name` in `a=1&b=2` (form encoding: `+` is a space, `%XX` an escape).
-    static func formValue(_ name: String, in body: String) -> String? {
-        for pair in body.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard parts.count == 2, decode(parts[0]) == name else { continue }
-            return decode(parts[1])
-        }
-        return nil
     }
 
     static func decode(_ text: Substring) -> String? {
