@@ -1,8 +1,9 @@
 import HTTPTypes
+import NIOHTTP1
 import PatCore
 
 /// What `pat serve` answers on its two hot routes, from the request head alone: one place for the Hummingbird
-/// routes and for the event-loop fast path (`FastPathHandler`), so that the two cannot drift apart.
+/// routes and for the event-loop fast path (`PlainGetHandler`), so that the two cannot drift apart.
 enum Answers {
     /// The request's token: `Authorization: Bearer`, else the `session` query parameter of `target`.
     /// (A POST form's `session` field comes after these; only the Hummingbird route reads bodies.)
@@ -44,6 +45,11 @@ enum Answers {
         headers.append(("X-Pat-Error", TokenExtraction.headerSafe(decision.error ?? "")))
         let status = decision.result == .storeUnavailable ? 503 : decision.result.isAuthenticationFailure ? 401 : 403
         return Answer(status: status, headers: headers, body: nil)
+    }
+
+    /// `200 OK`: the status line's code and reason phrase, as NIO's encoder writes them for the router.
+    static func statusLine(_ status: Int) -> String {
+        "\(status) \(HTTPResponseStatus(statusCode: status).reasonPhrase)"
     }
 
     /// `/1.0/<group>/<service>/rest/<method>` with five non-empty segments (any query after `?`): the shape the

@@ -80,7 +80,8 @@ public func buildApplication(authority: Authority, reloader: Reloader, host: Str
                              onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
     Application(
         router: buildRouter(authority: authority),
-        // The hot routes are answered on the event loop (see FastPathHandler); the rest go through the router.
+        // The hot routes are answered from the connection's bytes on the event loop (see PlainGetHandler); the rest
+        // go through the router.
         server: HTTPServerBuilder { responder in PatHTTP1Channel(responder: responder, authority: authority) },
         configuration: .init(address: .hostname(host, port: port), serverName: serverName),
         services: [StoreFollower(reloader: reloader, interval: pollInterval)],

@@ -10,12 +10,15 @@ public final class AuthorizationState: @unchecked Sendable {
     private var snapshot: AuthorizationSnapshot?
     private var status = VerifierStatus()
     private var decisions: [ResultCode: Int] = [:]
+    private var handOvers = 0
 
     public init() {}
 
     public var current: AuthorizationSnapshot? { lock.withLock { snapshot } }
     public var currentStatus: VerifierStatus { lock.withLock { status } }
     public var decisionCounts: [ResultCode: Int] { lock.withLock { decisions } }
+    /// Connections the fast path handed to the full HTTP stack (see `PlainGetHandler`).
+    public var handOverCount: Int { lock.withLock { handOvers } }
 
     func publish(_ snapshot: AuthorizationSnapshot?, status: VerifierStatus) {
         lock.withLock {
@@ -25,6 +28,7 @@ public final class AuthorizationState: @unchecked Sendable {
     }
 
     func count(_ result: ResultCode) { lock.withLock { decisions[result, default: 0] += 1 } }
+    func countHandOver() { lock.withLock { handOvers += 1 } }
 }
 
 /// Decides for the HTTP routes: the pure decision over the state's current snapshot, counted.

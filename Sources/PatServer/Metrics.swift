@@ -14,6 +14,9 @@ enum Metrics {
         }
         metric("pat_decisions_total", "counter", "Authorisation decisions by platform result code.",
                ResultCode.allCases.map { ("{result=\"\($0.rawValue)\",reason=\"\($0)\"}", String(counts[$0] ?? 0)) })
+        metric("pat_router_connections_total", "counter",
+               "Connections served by the full HTTP stack: their first request was not a plain keep-alive GET of /1.0/... or /auth.",
+               [("", String(authority.state.handOverCount))])
         metric("pat_reloads_total", "counter", "Store heads verified and swapped in.", [("", String(status.reloads))])
         metric("pat_reload_seconds", "gauge", "How long the last verified reload took.", [("", String(format: "%.6f", status.lastReloadSeconds))])
         metric("pat_refused_heads_total", "counter", "Store heads refused by the trust checks.", [("", String(status.refusals))])

@@ -11,60 +11,85 @@ import PatCore
 import Testing
 @testable import PatServer
 
-/// The event-loop fast path: it must answer exactly as the router does, leave everything else to the router, and
-/// never let a response overtake an earlier one on the same connection.
+/// The byte-level fast path: it must answer exactly as the router does, hand everything else (and every byte after
+/// it) to NIO's parser and the router, and never let a response overtake an earlier one on the same connection.
 @Suite struct FastPathTests {
-    /// A fast-path handler in a channel of its own: requests go in, its answers come out, what it passes on is read
-    /// from the inbound end.
+    /// A fast-path handler in a channel of its own: bytes go in, its answers come out, and what it hands over is
+    /// read from the inbound end.
     struct Harness {
         let channel = EmbeddedChannel()
 
         init(_ authority: Authority) throws {
-            try channel.pipeline.syncOperations.addHandler(FastPathHandler(authority: authority, serverName: "pat"))
+            try channel.pipeline.syncOperations.addHandler(PlainGetHandler(authority: authority, serverName: "pat"))
         }
 
-        func send(_ request: HTTPRequestHead, body: String? = nil) throws {
-            try channel.writeInbound(HTTPServerRequestPart.head(request))
-            if let body { try channel.writeInbound(HTTPServerRequestPart.body(ByteBuffer(string: body))) }
-            try channel.writeInbound(HTTPServerRequestPart.end(nil))
+        func send(_ text: String) throws {
+            try channel.writeInbound(ByteBuffer(string: text))
         }
 
-        /// The response the handler wrote, if any: head and body.
-        func answer() throws -> (HTTPResponseHead, String)? {
-            guard case .head(let head) = try channel.readOutbound(as: HTTPServerResponsePart.self) else { return nil }
-            var body = ""
-            while let part = try channel.readOutbound(as: HTTPServerResponsePart.self) {
-                if case .body(.byteBuffer(let buffer)) = part { body += String(buffer: buffer) }
-                if case .end = part { break }
+        func send(_ bytes: [UInt8]) throws {
+            try channel.writeInbound(ByteBuffer(bytes: bytes))
+        }
+
+        /// The responses written so far, split apart.
+        func answers() throws -> [Response] {
+            var text = ""
+            while let buffer = try channel.readOutbound(as: ByteBuffer.self) { text += String(buffer: buffer) }
+            var responses: [Response] = []
+            while !text.isEmpty {
+                let response = try #require(Response(text), "a whole response in \(text)")
+                responses.append(response)
+                text = String(decoding: text.utf8.dropFirst(response.length), as: UTF8.self)
             }
-            return (head, body)
+            return responses
         }
 
-        /// The requests the handler passed on to the router, by their targets.
-        func passedOn() throws -> [String] {
-            var targets: [String] = []
-            while let part = try channel.readInbound(as: HTTPServerRequestPart.self) {
-                if case .head(let request) = part { targets.append(request.uri) }
-            }
-            return targets
+        /// Every byte handed over to NIO's parser.
+        func handedOver() throws -> String {
+            var text = ""
+            while let buffer = try channel.readInbound(as: ByteBuffer.self) { text += String(buffer: buffer) }
+            return text
         }
 
-        /// The router finishing a response: it passes the handler on its way out.
-        func routerResponds() throws {
-            try channel.writeOutbound(HTTPServerResponsePart.head(HTTPResponseHead(version: .http1_1, status: .ok)))
-            try channel.writeOutbound(HTTPServerResponsePart.end(nil))
-            while try channel.readOutbound(as: HTTPServerResponsePart.self) != nil {}
+        var isInPipeline: Bool {
+            (try? channel.pipeline.syncOperations.handler(type: PlainGetHandler.self)) != nil
         }
     }
 
-    static func get(_ target: String, _ headers: HTTPFields = [:], version: HTTPVersion = .http1_1) -> HTTPRequestHead {
-        request(.GET, target, headers, version: version)
+    /// One HTTP/1.1 response with a Content-Length, read back from bytes.
+    struct Response {
+        let statusLine: String
+        let headers: [(String, String)]
+        let body: String
+        let length: Int
+
+        init?(_ text: String) {
+            guard let end = text.range(of: "\r\n\r\n") else { return nil }
+            let lines = text[..<end.lowerBound].components(separatedBy: "\r\n")
+            statusLine = lines[0]
+            headers = lines.dropFirst().map { line in
+                let colon = line.firstIndex(of: ":")!
+                return (String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
+            }
+            let count = Int(headers.first { $0.0 == "Content-Length" }?.1 ?? "") ?? 0
+            let bodyBytes = text[end.upperBound...].utf8.prefix(count)
+            guard bodyBytes.count == count else { return nil }
+            body = String(decoding: bodyBytes, as: UTF8.self)
+            length = text[..<end.upperBound].utf8.count + count
+        }
+
+        var status: Int { Int(statusLine.split(separator: " ")[1])! }
+        func header(_ name: String) -> String? { headers.first { $0.0.lowercased() == name.lowercased() }?.1 }
     }
 
-    static func request(_ method: NIOHTTP1.HTTPMethod, _ target: String, _ headers: HTTPFields = [:],
-                        version: HTTPVersion = .http1_1) -> HTTPRequestHead {
-        HTTPRequestHead(version: version, method: method, uri: target,
-                        headers: HTTPHeaders([("Host", "pat")] + headers.map { ($0.name.rawName, $0.value) }))
+    static func get(_ target: String, _ headers: HTTPFields = [:], version: String = "HTTP/1.1") -> String {
+        request("GET", target, headers, version: version)
+    }
+
+    static func request(_ method: String, _ target: String, _ headers: HTTPFields = [:], version: String = "HTTP/1.1",
+                        body: String = "") -> String {
+        "\(method) \(target) \(version)\r\nHost: pat\r\n" + headers.map { "\($0.name.rawName): \($0.value)\r\n" }.joined()
+            + (body.isEmpty ? "" : "Content-Length: \(body.utf8.count)\r\n") + "\r\n" + body
     }
 
     static let original = HTTPField.Name("X-Original-URI")!
@@ -93,70 +118,93 @@ import Testing
         let service = try await RouteTests.Service()
         let harness = try Harness(service.authority)
         let requests = Self.requests(service.token, TokenSecret.generate(prefix: "pat").value)
-        var fast: [(HTTPResponseHead, String)] = []
+        var fast: [Response] = []
         for (target, headers) in requests {
             try harness.send(Self.get(target, headers))
-            fast.append(try #require(try harness.answer(), "the fast path answers \(target)"))
+            let answers = try harness.answers()
+            #expect(answers.count == 1, "the fast path answers \(target)")
+            fast += answers
         }
-        #expect(try harness.passedOn().isEmpty)
+        #expect(try harness.handedOver().isEmpty)
+        #expect(harness.isInPipeline)
         let answers = fast
+        try #require(answers.count == requests.count)
         try await service.app.test(.router) { client in
-            for ((target, headers), (head, body)) in zip(requests, answers) {
+            for ((target, headers), fast) in zip(requests, answers) {
                 try await client.execute(uri: target, method: .get, headers: headers) { response in
-                    #expect(Int(head.status.code) == response.status.code, "\(target)")
-                    #expect(body == String(buffer: response.body), "\(target)")
+                    #expect(fast.status == response.status.code, "\(target)")
+                    #expect(fast.statusLine == "HTTP/1.1 \(response.status.code) \(HTTPResponseStatus(statusCode: response.status.code).reasonPhrase)")
+                    #expect(fast.body == String(buffer: response.body), "\(target)")
                     for name in ["Content-Type", "X-Pat-Result", "X-Pat-Response", "X-Pat-Error", "X-Pat-Permission", "X-Pat-Token-Id"] {
-                        #expect(head.headers.first(name: name) == response.headers[HTTPField.Name(name)!], "\(target): \(name)")
+                        #expect(fast.header(name) == response.headers[HTTPField.Name(name)!], "\(target): \(name)")
                     }
                 }
             }
         }
-        #expect(fast[0].0.headers.first(name: "Content-Length") == String(fast[0].1.utf8.count))
-        #expect(fast[0].0.headers.first(name: "Server") == "pat")
-        #expect(fast[0].0.headers.first(name: "Date")?.hasSuffix(" GMT") == true)
+        #expect(answers[0].header("Content-Length") == String(answers[0].body.utf8.count))
+        #expect(answers[0].header("Server") == "pat")
+        #expect(answers[0].header("Date")?.hasSuffix(" GMT") == true)
+        #expect(answers.map(\.status).contains(401) && answers.map(\.status).contains(403))
     }
 
-    @Test func everythingElseGoesToTheRouter() async throws {
+    /// Anything but a plain keep-alive GET of a hot route hands the connection over, with every byte from that
+    /// request on; what came before it was answered first.
+    @Test func everythingElseHandsTheConnectionOver() async throws {
         let service = try await RouteTests.Service()
-        let harness = try Harness(service.authority)
         let platform = "/1.0/environment/control/rest/stopenv?session=\(service.token)"
-        let others: [HTTPRequestHead] = [
-            Self.request(.POST, "/1.0/environment/control/rest/stopenv", [.contentType: "application/x-www-form-urlencoded"]),
-            Self.request(.HEAD, platform),
+        let others: [String] = [
+            Self.request("POST", "/1.0/environment/control/rest/stopenv", [.contentType: "application/x-www-form-urlencoded"],
+                         body: "session=\(service.token)"),
+            Self.request("HEAD", platform),
             Self.get(platform, [.connection: "close"]),
-            Self.get(platform, version: .http1_0),
+            Self.get(platform, version: "HTTP/1.0"),
+            Self.get(platform, [.connection: "keep-alive"], version: "HTTP/1.0"),
+            Self.get(platform, [.transferEncoding: "chunked"]),
             Self.get("/healthz"), Self.get("/metrics"), Self.get("/1.0/environment/control/stopenv"), Self.get("/authx"),
         ]
-        for request in others {
-            try harness.send(request, body: request.method == .POST ? "session=\(service.token)" : nil)
-            #expect(try harness.answer() == nil, "\(request.uri)")
-            #expect(try harness.passedOn() == [request.uri])
-            try harness.routerResponds()
+        for other in others {
+            let harness = try Harness(service.authority)
+            let before = service.state.handOverCount
+            try harness.send(Self.get(platform) + other + Self.get(platform))
+            #expect(try harness.answers().map(\.body) == [#"{"result":0}"#], "\(other)")
+            #expect(try harness.handedOver() == other + Self.get(platform))
+            #expect(!harness.isInPipeline)
+            #expect(service.state.handOverCount == before + 1)
+            // Later bytes go straight on.
+            try harness.send(Self.get(platform))
+            #expect(try harness.answers().isEmpty)
+            #expect(try harness.handedOver() == Self.get(platform))
         }
-        // HTTP/1.0 asking to keep the connection is answered, in HTTP/1.0.
-        try harness.send(Self.get(platform, [.connection: "keep-alive"], version: .http1_0))
-        #expect(try harness.answer()?.0.version == .http1_0)
     }
 
-    /// While the router still owes a response, a hot-route request waits its turn behind it (it goes to the router
-    /// too), so responses leave in the order the requests came.
-    @Test func aResponseNeverOvertakesAnEarlierOne() async throws {
+    /// Heads arrive in pieces and several at a time; each is answered once whole, in order.
+    @Test func headsAreAnsweredWhateverTheReadsLookLike() async throws {
         let service = try await RouteTests.Service()
         let harness = try Harness(service.authority)
-        let platform = "/1.0/environment/control/rest/stopenv?session=\(service.token)"
-        try harness.send(Self.get("/healthz"))
-        try harness.send(Self.get(platform))
-        #expect(try harness.answer() == nil)
-        #expect(try harness.passedOn() == ["/healthz", platform])
-        try harness.routerResponds()
-        try harness.send(Self.get(platform))
-        #expect(try harness.answer() == nil, "one response is still owed")
-        #expect(try harness.passedOn() == [platform])
-        try harness.routerResponds()
-        try harness.routerResponds()
-        try harness.send(Self.get(platform))
-        #expect(try harness.answer()?.1 == #"{"result":0}"#, "nothing is owed: the fast path answers again")
-        #expect(try harness.passedOn().isEmpty)
+        let allowed = Self.get("/1.0/environment/control/rest/stopenv?session=\(service.token)")
+        let denied = Self.get("/1.0/environment/control/rest/startenv?session=\(service.token)")
+        let bytes = Array(allowed.utf8)
+        for byte in bytes.dropLast() {
+            try harness.send([byte])
+            #expect(try harness.answers().isEmpty)
+        }
+        try harness.send([bytes.last!] + Array(denied.utf8) + bytes.prefix(9))
+        #expect(try harness.answers().map { String($0.body.prefix(15)) } == [#"{"result":0}"#, #"{"result":8202,"#])
+        try harness.send(Array(bytes.dropFirst(9)))
+        #expect(try harness.answers().map(\.body) == [#"{"result":0}"#])
+        #expect(try harness.handedOver().isEmpty)
+    }
+
+    /// A head that grows past the reader's limit is not buffered without end: NIO's parser gets it (and its limits).
+    @Test func anOverlongHeadIsHandedOver() async throws {
+        let service = try await RouteTests.Service()
+        let harness = try Harness(service.authority)
+        let start = "GET /auth HTTP/1.1\r\nX-Long: "
+        try harness.send(start)
+        let filler = String(repeating: "a", count: PlainGetRequest.maxHeadLength)
+        try harness.send(filler)
+        #expect(try harness.answers().isEmpty)
+        #expect(try harness.handedOver() == start + filler)
     }
 
     @Test func theDateHeaderIsAnIMFFixdate() {
@@ -168,13 +216,14 @@ import Testing
 }
 
 /// The server's own child channel: bytes in, bytes out, with no task running. Only the fast path can answer like
-/// that (the router needs the connection's task), so this shows it sits in the real pipeline.
+/// that (the router needs the connection's task), so this shows it sits in the real pipeline, in front of NIO's
+/// parser, which gets the bytes from the first request it does not answer.
 @Suite struct ServerPipelineTests {
     @Test func theServersPipelineAnswersHotRoutesOnTheEventLoop() async throws {
         let service = try await RouteTests.Service()
         let channel = EmbeddedChannel()
         let child = PatHTTP1Channel(responder: { _, _, _ in }, authority: service.authority)
-        _ = try child.setup(channel: channel, logger: Logger(label: "test")).wait()
+        _ = try await child.setup(channel: channel, logger: Logger(label: "test")).get()
         let target = "/1.0/environment/control/rest/stopenv?session=\(service.token)"
         try channel.writeInbound(ByteBuffer(string: "GET \(target) HTTP/1.1\r\nHost: pat\r\n\r\nGET /healthz HTTP/1.1\r\nHost: pat\r\n\r\n"))
         var output = ""
@@ -182,31 +231,51 @@ import Testing
         #expect(output.hasPrefix("HTTP/1.1 200 OK\r\n"))
         #expect(output.hasSuffix("\r\n\r\n{\"result\":0}"), "one answer, the platform's; /healthz waits for the router")
         #expect(output.contains("Server: pat\r\n"))
+        #expect((try? channel.pipeline.syncOperations.handler(type: PlainGetHandler.self)) == nil)
+        #expect((try? channel.pipeline.syncOperations.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)) != nil)
         _ = try? channel.finish()
     }
 }
 
-@Suite struct TokenExtractionTests {
-    @Test(arguments: [
-        ("/1.0/a/b/rest/c?session=abc", "abc"),
-        ("/1.0/a/b/rest/c?envName=x&session=abc&z=1", "abc"),
-        ("/1.0/a/b/rest/c?sessionx=1&session=abc", "abc"),
-        ("/1.0/a/b/rest/c?session=a%5Fb", "a_b"),
-        ("/1.0/a/b/rest/c?session=a+b", "a b"),
-        ("/1.0/a/b/rest/c?%73ession=abc", "abc"),
-        ("/1.0/a/b/rest/c?session=", ""),
-        ("/1.0/a/b/rest/c?session", nil),
-        ("/1.0/a/b/rest/c?envName=session", nil),
-        ("/1.0/a/b/rest/c", nil),
-        ("/1.0/a/b/rest/c?", nil),
-        ("/1.0/a/b/rest/c?session=%zz", nil),
-    ] as [(String, String?)])
-    func theSessionParameterIsReadFromTheQuery(target: String, value: String?) {
-        #expect(TokenExtraction.queryValue("session", in: target) == value)
+/// Requests that do not keep the connection get `Connection: close`, both on their way to the router (which closes
+/// after answering one) and on their response; HTTP/1.0 keep-alive is confirmed.
+@Suite struct ConnectionCloseTests {
+    static func head(_ version: HTTPVersion, _ headers: [(String, String)] = []) -> HTTPServerRequestPart {
+        .head(HTTPRequestHead(version: version, method: .GET, uri: "/healthz", headers: HTTPHeaders([("Host", "pat")] + headers)))
     }
 
-    @Test func formBodiesAreReadTheSameWay() {
-        #expect(TokenExtraction.formValue("session", in: "envName=x&session=abc"[...]) == "abc")
-        #expect(TokenExtraction.formValue("session", in: "envName=x"[...]) == nil)
+    /// Sends requests in, answers each with an empty 200, and returns the `Connection` header the router saw and
+    /// the one on the response, per request.
+    static func exchange(_ requests: [HTTPServerRequestPart]) throws -> [(request: String?, response: String?)] {
+        let channel = EmbeddedChannel(handler: ConnectionCloseHandler())
+        defer { _ = try? channel.finish() }
+        for request in requests {
+            try channel.writeInbound(request)
+            try channel.writeInbound(HTTPServerRequestPart.end(nil))
+        }
+        var seen: [String?] = []
+        while let part = try channel.readInbound(as: HTTPServerRequestPart.self) {
+            if case .head(let head) = part { seen.append(head.headers.first(name: "Connection")) }
+        }
+        var sent: [String?] = []
+        for _ in requests {
+            try channel.writeOutbound(HTTPServerResponsePart.head(HTTPResponseHead(version: .http1_1, status: .ok)))
+            try channel.writeOutbound(HTTPServerResponsePart.end(nil))
+            guard case .head(let head) = try channel.readOutbound(as: HTTPServerResponsePart.self) else { continue }
+            sent.append(head.headers.first(name: "Connection"))
+            _ = try channel.readOutbound(as: HTTPServerResponsePart.self)
+        }
+        return zip(seen, sent).map { ($0, $1) }
+    }
+
+    @Test func eachResponseSaysWhatHappensToTheConnection() throws {
+        let exchanges = try Self.exchange([
+            Self.head(.http1_1),
+            Self.head(.http1_0, [("Connection", "keep-alive")]),
+            Self.head(.http1_0),
+            Self.head(.http1_1, [("Connection", "Close")]),
+        ])
+        #expect(exchanges.map(\.request) == [nil, "keep-alive", "close", "close"])
+        #expect(exchanges.map(\.response) == [nil, "keep-alive", "close", "close"])
     }
 }

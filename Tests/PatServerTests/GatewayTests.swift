@@ -36,6 +36,13 @@ import Glibc
 
         var base: String { "http://127.0.0.1:\(port)" }
 
+        /// Connections the fast path handed to the router so far (each curl here is one).
+        func routerConnections() throws -> Int? {
+            let (_, body) = try curl(base + "/metrics")
+            return body.split(separator: "\n").first { $0.hasPrefix("pat_router_connections_total ") }
+                .flatMap { Int($0.split(separator: " ")[1]) }
+        }
+
         func health() throws -> [String: Any] {
             let (_, body) = try curl(base + "/healthz")
             return (try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]) ?? [:]
@@ -51,14 +58,17 @@ import Glibc
         }
     }
 
-    @Test func nginxLetsThroughOnlyWhatTheTokenAllows() throws {
+    /// With the README's keep-alive upstream (HTTP/1.1), and with nginx's default HTTP/1.0 to the same keep-alive
+    /// upstream (pat must close those connections, or nginx reuses them and fails).
+    @Test(arguments: [true, false]) func nginxLetsThroughOnlyWhatTheTokenAllows(http11: Bool) throws {
         let served = try Served()
         let directory = TemporaryDirectory("nginx")
         let gatewayPort = try freeLoopbackPort()
         let upstreamPort = try freeLoopbackPort()
         let template = try String(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .appendingPathComponent("Fixtures/nginx.conf"), encoding: .utf8)
-        let config = template.replacingOccurrences(of: "@DIR@", with: directory.path)
+        let config = (http11 ? template : template.replacingOccurrences(of: "proxy_http_version 1.1;", with: ""))
+            .replacingOccurrences(of: "@DIR@", with: directory.path)
             .replacingOccurrences(of: "@USER@", with: getuid() == 0 ? "user root;" : "")
             .replacingOccurrences(of: "@GATEWAY_PORT@", with: String(gatewayPort))
             .replacingOccurrences(of: "@UPSTREAM_PORT@", with: String(upstreamPort))
@@ -69,6 +79,7 @@ import Glibc
         let gateway = "http://127.0.0.1:\(gatewayPort)"
         let deadline = Date().addingTimeInterval(10)
         while (try? curl(gateway + "/1.0/x/y/rest/z"))?.status == 0 && Date() < deadline { usleep(50_000) }
+        let routerConnections = try #require(try served.routerConnections())
 
         let allowed = try curl(gateway + "/1.0/environment/control/rest/stopenv?envName=my-project&session=\(served.token)")
         #expect(allowed.status == 200)
@@ -90,6 +101,10 @@ import Glibc
         // Only the two allowed calls reached the upstream.
         let upstreamLog = (try? String(contentsOfFile: directory.file("upstream.log"), encoding: .utf8)) ?? ""
         #expect(upstreamLog.split(separator: "\n").count == 2)
+        // Over HTTP/1.1 (the README's way) nginx's subrequests were all answered by the fast path: the only connection
+        // the router saw since is the one asking for the metrics. Over HTTP/1.0 each of the five went to the router
+        // on a connection of its own.
+        #expect(try served.routerConnections() == routerConnections + (http11 ? 1 : 6))
         // pat serve never logs a token.
         #expect(!served.server.stderr.contains(served.token))
         #expect(served.server.stop() == 0)

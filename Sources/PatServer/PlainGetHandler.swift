@@ -1,0 +1,115 @@
+import NIOCore
+import PatCore
+
+/// Answers the two hot routes, `GET /1.0/<group>/<service>/rest/<method>` and `GET /auth`, from the connection's
+/// bytes, on the event loop, with the same `Answers` the Hummingbird routes give. It sits first in the pipeline, in
+/// front of NIO's HTTP/1 parser, and reads only plain keep-alive GETs (`PlainGetRequest`). A decision takes about a
+/// microsecond; going through NIO's parser, the HTTP-types conversion and the router (which crosses into Swift
+/// concurrency and back for every request) costs many times that (measured in docs/benchmarks.md).
+///
+/// The first request on a connection that is anything else (another route or method, a body, `Connection: close`,
+/// HTTP/1.0, an unusual header) hands the connection over: the handler passes on every byte it has not answered and
+/// leaves the pipeline, and from then on NIO's parser and the router serve that connection. Responses stay in the
+/// order of their requests (HTTP/1.1 pipelining) because everything this handler answered was written before the
+/// first byte went on to the router.
+final class PlainGetHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let authority: Authority
+    private let serverName: String
+    /// The start of a head that has not fully arrived.
+    private var partial: ByteBuffer?
+    private var handedOver = false
+    private var needsFlush = false
+    private var date = HTTPDate()
+
+    init(authority: Authority, serverName: String) {
+        self.authority = authority
+        self.serverName = serverName
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !handedOver else { return context.fireChannelRead(data) }
+        var buffer = unwrapInboundIn(data)
+        if var partial {
+            partial.writeBuffer(&buffer)
+            buffer = partial
+            self.partial = nil
+        }
+        while buffer.readableBytes > 0 {
+            switch buffer.withUnsafeReadableBytes(PlainGetRequest.parse) {
+            case .request(let request, let length):
+                guard let answer = answer(request) else { return handOver(context: context, buffer) }
+                buffer.moveReaderIndex(forwardBy: length)
+                context.write(wrapOutboundOut(render(answer, allocator: context.channel.allocator)), promise: nil)
+                needsFlush = true
+            case .incomplete:
+                partial = buffer
+                return
+            case .unsupported:
+                return handOver(context: context, buffer)
+            }
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if needsFlush {
+            needsFlush = false
+            context.flush()
+        }
+        context.fireChannelReadComplete()
+    }
+
+    /// From here on NIO's parser and the router serve this connection, starting with `rest`.
+    private func handOver(context: ChannelHandlerContext, _ rest: ByteBuffer) {
+        handedOver = true
+        authority.state.countHandOver()
+        if needsFlush {
+            needsFlush = false
+            context.flush()
+        }
+        context.fireChannelRead(wrapInboundOut(rest))
+        context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+    }
+
+    /// The answer to a hot-route request, or nil to leave it to the router.
+    private func answer(_ request: PlainGetRequest) -> Answers.Answer? {
+        if let platform = PlatformURL.parts(request.target) {
+            let token = Answers.token(target: request.target, authorization: request.authorization)
+            return Answers.platform(authority.decide(token: token, target: request.target, platform: platform))
+        }
+        if Answers.isGatewayTarget(request.target) {
+            let original = request.originalURI ?? ""
+            return Answers.gateway(authority.decide(token: Answers.token(target: original, authorization: request.authorization),
+                                                    target: original))
+        }
+        return nil
+    }
+
+    /// The response as NIO's encoder and Hummingbird would write it: status line, the answer's headers, then
+    /// `Content-Length`, `Date` and `Server` (which Hummingbird adds to every response).
+    private func render(_ answer: Answers.Answer, allocator: ByteBufferAllocator) -> ByteBuffer {
+        let body = answer.body ?? ""
+        var buffer = allocator.buffer(capacity: 160 + body.utf8.count + answer.headers.reduce(0) { $0 + $1.value.utf8.count + 24 })
+        buffer.writeStaticString("HTTP/1.1 ")
+        buffer.writeString(Answers.statusLine(answer.status))
+        buffer.writeStaticString("\r\n")
+        for (name, value) in answer.headers {
+            buffer.writeString(name)
+            buffer.writeStaticString(": ")
+            buffer.writeString(value)
+            buffer.writeStaticString("\r\n")
+        }
+        buffer.writeStaticString("Content-Length: ")
+        buffer.writeString(String(body.utf8.count))
+        buffer.writeStaticString("\r\nDate: ")
+        buffer.writeString(date.now())
+        buffer.writeStaticString("\r\nServer: ")
+        buffer.writeString(serverName)
+        buffer.writeStaticString("\r\n\r\n")
+        buffer.writeString(body)
+        return buffer
+    }
+}
