@@ -15,6 +15,8 @@ public struct BenchmarkConfig: Sendable {
     public var decisions: Int
     public var httpSeconds: Int
     public var httpConnections: Int
+    /// Workers of each HTTP server: nginx's worker processes, `pat serve --threads`.
+    public var httpServerThreads: Int
     public var patExecutable: String?
     public var workDirectory: String
     /// The parts to measure; all of them unless narrowed (for profiling one part).
@@ -22,13 +24,14 @@ public struct BenchmarkConfig: Sendable {
     public var log: @Sendable (String) -> Void
 
     public init(tokens: Int = 100_000, runs: Int = 5, decisions: Int = 300_000, httpSeconds: Int = 10,
-                httpConnections: Int = 32, patExecutable: String?, workDirectory: String,
+                httpConnections: Int = 32, httpServerThreads: Int = 1, patExecutable: String?, workDirectory: String,
                 log: @escaping @Sendable (String) -> Void = { _ in }) {
         self.tokens = tokens
         self.runs = runs
         self.decisions = decisions
         self.httpSeconds = httpSeconds
         self.httpConnections = httpConnections
+        self.httpServerThreads = httpServerThreads
         self.patExecutable = patExecutable
         self.workDirectory = workDirectory
         self.log = log

@@ -5,7 +5,10 @@ import PatCore
 import Glibc
 #endif
 
-/// `pat serve` under wrk on loopback, against nginx answering `return 200` with the same wrk settings.
+/// `pat serve` under wrk on loopback, against nginx answering `return 200` with the same wrk settings. Each server
+/// gets one worker (nginx `worker_processes 1`, `pat serve --threads 1`), and wrk two threads: on a two-core
+/// machine a server with as many threads as cores fights wrk for them, which measures the scheduler more than the
+/// server (docs/benchmarks.md has both).
 enum HTTPBenchmark {
     struct WrkResult {
         let requestsPerSecond: Double
@@ -36,12 +39,13 @@ enum HTTPBenchmark {
             """).write(toFile: script, atomically: true, encoding: .utf8)
 
         let server = try Background(pat, ["serve", "--store", bench.path, "--allowed-signers", bench.signersFile,
-                                          "--listen", "127.0.0.1:0"], directory: directory, name: "serve")
+                                          "--listen", "127.0.0.1:0", "--threads", String(config.httpServerThreads)],
+                                   directory: directory, name: "serve")
         defer { server.stop() }
         let patPort = try server.waitForPort(marker: "listening on http://127.0.0.1:")
         let nginxPort = try freePort()
         try """
-            worker_processes 1;
+            worker_processes \(config.httpServerThreads);
             pid \(directory)/nginx.pid;
             error_log \(directory)/nginx-error.log warn;
             \(getuid() == 0 ? "user root;" : "")
@@ -83,7 +87,7 @@ enum HTTPBenchmark {
         let nginxP99 = Measure.median(nginxRuns.map(\.p99Milliseconds))
         let errors = patRuns.map(\.errors).reduce(0, +)
         config.log("http: pat \(Int(patRate)) req/s p99 \(patP99) ms errors \(errors); nginx \(Int(nginxRate)) req/s p99 \(nginxP99) ms")
-        let settings = "wrk -t2 -c\(config.httpConnections) -d\(seconds)s"
+        let settings = "wrk -t2 -c\(config.httpConnections) -d\(seconds)s, \(config.httpServerThreads) worker(s) per server"
         return [
             BenchmarkRow(name: "HTTP: pat serve /1.0/... requests/s", measured: String(format: "%.0f req/s", patRate),
                          baseline: String(format: "nginx return 200: %.0f req/s", nginxRate), ratio: patRate / nginxRate,

@@ -48,9 +48,11 @@ public struct PatCommand: AsyncParsableCommand {
         }
     }
 
-    /// Process-wide set-up that must happen before any task runs: `pat serve` runs its tasks on NIO's event loops.
+    /// Process-wide set-up that must happen before any task runs: `pat serve` runs its tasks on NIO's event loops,
+    /// as many as its `--threads` asks for. (Arguments that do not parse are reported when the command runs.)
     public static func prepareProcess(arguments: [String]) {
-        if arguments.dropFirst().first == "serve" { EventLoopExecutor.install() }
+        guard arguments.dropFirst().first == "serve" else { return }
+        EventLoopExecutor.install(threads: (try? ServeCommand.parse(Array(arguments.dropFirst(2))))?.threads)
     }
 
     public static func runAndExit() async -> Never {

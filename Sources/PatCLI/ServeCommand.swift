@@ -22,11 +22,14 @@ struct ServeCommand: AsyncParsableCommand {
     var listen = "127.0.0.1:8080"
     @Option(help: ArgumentHelp("How often to look for a new head, in milliseconds.", valueName: "ms"))
     var pollInterval = 500
+    @Option(help: ArgumentHelp("Threads answering requests (default: one per core).", valueName: "n"))
+    var threads: Int?
     @OptionGroup var trust: TrustOptions
 
     func validate() throws {
         if Self.parseListen(listen) == nil { throw ValidationError("--listen takes HOST:PORT, e.g. 127.0.0.1:8080") }
         if !(10...60_000).contains(pollInterval) { throw ValidationError("--poll-interval takes 10 to 60000 milliseconds") }
+        if let threads, !(1...256).contains(threads) { throw ValidationError("--threads takes 1 to 256") }
     }
 
     static func parseListen(_ text: String) -> (host: String, port: Int)? {

@@ -5,8 +5,10 @@ import NIOPosix
 /// concurrency pool and back (measured: about half of `pat serve`'s CPU went to those hops).
 /// Must be called once, from the main thread, before any task runs.
 public enum EventLoopExecutor {
+    /// Installs NIO's shared event loops, `threads` of them (default: one per core), as the global executor.
     @discardableResult
-    public static func install() -> Bool {
-        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+    public static func install(threads: Int? = nil) -> Bool {
+        if let threads { NIOSingletons.groupLoopCountSuggestion = threads }
+        return NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
     }
 }

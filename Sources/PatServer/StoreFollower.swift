@@ -1,12 +1,20 @@
 import Foundation
 import Logging
+import NIOCore
+import NIOPosix
 import PatCore
 import PatVerifier
 import ServiceLifecycle
 import UnixSignals
 
-/// Owns the verifier (which is not thread-safe) and serialises every reload.
+/// Owns the verifier (which is not thread-safe) and serialises every reload. Reloads run on a thread of their
+/// own: `pat serve` runs Swift concurrency on its event loops (`EventLoopExecutor`), and a reload of a large change
+/// takes seconds, during which requests must keep being answered from the old snapshot.
 public actor Reloader {
+    /// One thread for every reloader in the process (`pat serve` has one).
+    private static let thread = MultiThreadedEventLoopGroup(numberOfThreads: 1).next()
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { Self.thread.executor.asUnownedSerialExecutor() }
+
     private let verifier: StoreVerifier
     private let state: AuthorizationState
     private let logger: Logger

@@ -90,6 +90,8 @@ import Testing
         (["list", "--active", "--expired"], "Error: give --active or --expired, not both"),
         (["generate", "--description", "x"], "Error: Missing expected argument '--expires <date>'"),
         (["log", "-n", "0"], "Error: -n must be at least 1"),
+        (["serve", "--threads", "0"], "Error: --threads takes 1 to 256"),
+        (["serve", "--listen", "8080"], "Error: --listen takes HOST:PORT, e.g. 127.0.0.1:8080"),
     ])
     func argumentMistakesAreCaughtBeforeAnythingRuns(arguments: [String], message: String) throws {
         let cli = try CLIFixture(initialise: false)
