@@ -12,9 +12,14 @@ import PatCore
 /// leaves the pipeline, and from then on NIO's parser and the router serve that connection. Responses stay in the
 /// order of their requests (HTTP/1.1 pipelining) because everything this handler answered was written before the
 /// first byte went on to the router.
-final class PlainGetHandler: ChannelInboundHandler, RemovableChannelHandler {
+///
+/// A client that sends requests without reading the answers would have them pile up in memory: while the channel
+/// is not writable (its outbound buffer is over NIO's high-water mark) the handler holds back reads, as the router's
+/// own back-pressure does.
+final class PlainGetHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
+    typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     private let authority: Authority
@@ -23,6 +28,8 @@ final class PlainGetHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var partial: ByteBuffer?
     private var handedOver = false
     private var needsFlush = false
+    /// A read asked for while the channel could not take more answers.
+    private var readHeldBack = false
     private var date = HTTPDate()
 
     init(authority: Authority, serverName: String) {
@@ -62,6 +69,22 @@ final class PlainGetHandler: ChannelInboundHandler, RemovableChannelHandler {
         context.fireChannelReadComplete()
     }
 
+    func read(context: ChannelHandlerContext) {
+        guard handedOver || context.channel.isWritable else {
+            readHeldBack = true
+            return
+        }
+        context.read()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if readHeldBack, context.channel.isWritable {
+            readHeldBack = false
+            context.read()
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
     /// From here on NIO's parser and the router serve this connection, starting with `rest`.
     private func handOver(context: ChannelHandlerContext, _ rest: ByteBuffer) {
         handedOver = true
@@ -69,6 +92,10 @@ final class PlainGetHandler: ChannelInboundHandler, RemovableChannelHandler {
         if needsFlush {
             needsFlush = false
             context.flush()
+        }
+        if readHeldBack {
+            readHeldBack = false
+            context.read()
         }
         context.fireChannelRead(wrapInboundOut(rest))
         context.pipeline.syncOperations.removeHandler(context: context, promise: nil)

@@ -207,6 +207,35 @@ import Testing
         #expect(try harness.handedOver() == start + filler)
     }
 
+    /// Counts the reads that reach the socket.
+    final class ReadCounter: ChannelOutboundHandler {
+        typealias OutboundIn = ByteBuffer
+        var reads = 0
+        func read(context: ChannelHandlerContext) {
+            reads += 1
+            context.read()
+        }
+    }
+
+    /// A client that sends requests but does not read the answers is not read from while its answers cannot leave.
+    @Test func aClientThatDoesNotReadIsNotReadFrom() async throws {
+        let service = try await RouteTests.Service()
+        let channel = EmbeddedChannel()
+        let counter = ReadCounter()
+        try channel.pipeline.syncOperations.addHandler(counter)
+        try channel.pipeline.syncOperations.addHandler(PlainGetHandler(authority: service.authority, serverName: "pat"))
+        channel.read()
+        #expect(counter.reads == 1)
+        channel.isWritable = false
+        channel.read()
+        channel.read()
+        #expect(counter.reads == 1, "held back while the answers cannot leave")
+        channel.isWritable = true
+        channel.pipeline.fireChannelWritabilityChanged()
+        #expect(counter.reads == 2, "one read once they can")
+        _ = try? channel.finish()
+    }
+
     @Test func theDateHeaderIsAnIMFFixdate() {
         var parts = tm()
         var seconds = time_t(1_795_000_000)  // 2026-11-18T11:06:40Z, a Wednesday
