@@ -76,7 +76,8 @@ enum HTTPBenchmark {
         }
         var patRuns: [WrkResult] = []
         var nginxRuns: [WrkResult] = []
-        _ = try wrk(patPort)  // warm-up
+        _ = try wrk(nginxPort)  // warm-up runs
+        _ = try wrk(patPort)
         for _ in 0..<max(config.runs / 2, 1) {
             nginxRuns.append(try wrk(nginxPort))
             patRuns.append(try wrk(patPort))
