@@ -87,7 +87,8 @@ enum HTTPBenchmark {
         let patP99 = Measure.median(patRuns.map(\.p99Milliseconds))
         let nginxP99 = Measure.median(nginxRuns.map(\.p99Milliseconds))
         let errors = patRuns.map(\.errors).reduce(0, +)
-        config.log("http: pat \(Int(patRate)) req/s p99 \(patP99) ms errors \(errors); nginx \(Int(nginxRate)) req/s p99 \(nginxP99) ms")
+        config.log(String(format: "http: pat %.0f req/s p99 %.2f ms errors %d; nginx %.0f req/s p99 %.2f ms",
+                          patRate, patP99, errors, nginxRate, nginxP99))
         let settings = "wrk -t2 -c\(config.httpConnections) -d\(seconds)s, \(config.httpServerThreads) worker(s) per server"
         return [
             BenchmarkRow(name: "HTTP: pat serve /1.0/... requests/s", measured: String(format: "%.0f req/s", patRate),
