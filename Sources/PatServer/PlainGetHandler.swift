@@ -24,8 +24,11 @@ final class PlainGetHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private let authority: Authority
     private let serverName: String
-    /// The start of a head that has not fully arrived.
+    /// The start of a head that has not fully arrived, and how much of it is known to hold no blank line.
     private var partial: ByteBuffer?
+    private var partialScanned = 0
+    /// Heads read (for tests: a head arriving in pieces is read once, not once per piece).
+    private(set) var headsRead = 0
     private var handedOver = false
     private var needsFlush = false
     /// A read asked for while the channel could not take more answers.
@@ -43,9 +46,19 @@ final class PlainGetHandler: ChannelDuplexHandler, RemovableChannelHandler {
         if var partial {
             partial.writeBuffer(&buffer)
             buffer = partial
+            // Read the head again only once its blank line has come (or it is too long): a head trickling in a
+            // byte at a time costs one pass, not one per byte.
+            let end = buffer.withUnsafeReadableBytes { Self.blankLine(in: $0, from: max(partialScanned - 3, 0)) }
+            guard end || buffer.readableBytes >= PlainGetRequest.maxHeadLength else {
+                self.partial = buffer
+                partialScanned = buffer.readableBytes
+                return
+            }
             self.partial = nil
+            partialScanned = 0
         }
         while buffer.readableBytes > 0 {
+            headsRead += 1
             switch buffer.withUnsafeReadableBytes(PlainGetRequest.parse) {
             case .request(let request, let length):
                 guard let answer = answer(request) else { return handOver(context: context, buffer) }
@@ -54,11 +67,23 @@ final class PlainGetHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 needsFlush = true
             case .incomplete:
                 partial = buffer
+                partialScanned = buffer.readableBytes
                 return
             case .unsupported:
                 return handOver(context: context, buffer)
             }
         }
+    }
+
+    /// Whether `bytes` hold CR LF CR LF at or after `start`.
+    static func blankLine(in bytes: UnsafeRawBufferPointer, from start: Int) -> Bool {
+        var index = start
+        while index + 3 < bytes.count {
+            if bytes[index] == UInt8(ascii: "\r"), bytes[index + 1] == UInt8(ascii: "\n"), bytes[index + 2] == UInt8(ascii: "\r"),
+               bytes[index + 3] == UInt8(ascii: "\n") { return true }
+            index += 1
+        }
+        return false
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {

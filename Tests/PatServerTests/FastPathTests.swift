@@ -18,9 +18,11 @@ import Testing
     /// read from the inbound end.
     struct Harness {
         let channel = EmbeddedChannel()
+        let handler: PlainGetHandler
 
         init(_ authority: Authority) throws {
-            try channel.pipeline.syncOperations.addHandler(PlainGetHandler(authority: authority, serverName: "pat"))
+            handler = PlainGetHandler(authority: authority, serverName: "pat")
+            try channel.pipeline.syncOperations.addHandler(handler)
         }
 
         func send(_ text: String) throws {
@@ -188,8 +190,10 @@ import Testing
             try harness.send([byte])
             #expect(try harness.answers().isEmpty)
         }
+        #expect(harness.handler.headsRead == 1, "a head trickling in is read again only once its blank line comes")
         try harness.send([bytes.last!] + Array(denied.utf8) + bytes.prefix(9))
         #expect(try harness.answers().map { String($0.body.prefix(15)) } == [#"{"result":0}"#, #"{"result":8202,"#])
+        #expect(harness.handler.headsRead == 4)
         try harness.send(Array(bytes.dropFirst(9)))
         #expect(try harness.answers().map(\.body) == [#"{"result":0}"#])
         #expect(try harness.handedOver().isEmpty)
