@@ -47,8 +47,15 @@ enum Answers {
         return Answer(status: status, headers: headers, body: nil)
     }
 
-    /// `200 OK`: the status line's code and reason phrase, as NIO's encoder writes them for the router.
+    /// `200 OK`: the status line's code and reason phrase, as NIO's encoder writes them for the router. The
+    /// statuses the hot routes give are made once, not per response.
     static func statusLine(_ status: Int) -> String {
+        commonStatusLines[status] ?? makeStatusLine(status)
+    }
+
+    private static let commonStatusLines = Dictionary(uniqueKeysWithValues: [200, 401, 403, 503].map { ($0, makeStatusLine($0)) })
+
+    private static func makeStatusLine(_ status: Int) -> String {
         "\(status) \(HTTPResponseStatus(statusCode: status).reasonPhrase)"
     }
 

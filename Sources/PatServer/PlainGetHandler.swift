@@ -24,9 +24,8 @@ final class PlainGetHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private let authority: Authority
     private let serverName: String
-    /// The start of a head that has not fully arrived, and how much of it is known to hold no blank line.
+    /// The start of a head that has not fully arrived (and so holds no blank line yet).
     private var partial: ByteBuffer?
-    private var partialScanned = 0
     /// Heads read (for tests: a head arriving in pieces is read once, not once per piece).
     private(set) var headsRead = 0
     private var handedOver = false
@@ -44,18 +43,17 @@ final class PlainGetHandler: ChannelDuplexHandler, RemovableChannelHandler {
         guard !handedOver else { return context.fireChannelRead(data) }
         var buffer = unwrapInboundIn(data)
         if var partial {
+            let scanned = partial.readableBytes
             partial.writeBuffer(&buffer)
             buffer = partial
             // Read the head again only once its blank line has come (or it is too long): a head trickling in a
             // byte at a time costs one pass, not one per byte.
-            let end = buffer.withUnsafeReadableBytes { Self.blankLine(in: $0, from: max(partialScanned - 3, 0)) }
+            let end = buffer.withUnsafeReadableBytes { Self.blankLine(in: $0, from: max(scanned - 3, 0)) }
             guard end || buffer.readableBytes >= PlainGetRequest.maxHeadLength else {
                 self.partial = buffer
-                partialScanned = buffer.readableBytes
                 return
             }
             self.partial = nil
-            partialScanned = 0
         }
         while buffer.readableBytes > 0 {
             headsRead += 1
@@ -67,7 +65,6 @@ final class PlainGetHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 needsFlush = true
             case .incomplete:
                 partial = buffer
-                partialScanned = buffer.readableBytes
                 return
             case .unsupported:
                 return handOver(context: context, buffer)
