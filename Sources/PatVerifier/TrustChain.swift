@@ -25,9 +25,19 @@ public enum TrustRoot: Sendable {
     }
 }
 
-/// Checks every commit between what is already trusted and a new head. A commit counts only when pat's strict
-/// parser finds exactly one SSH signature in its header, the signature is over the commit in the "git" namespace,
-/// and the key is in the allowed_signers file of the commit's first parent (a root commit: the pinned file).
+/// The trust rule (docs/trust-rule.md), checked between what is already trusted and a new head:
+///
+/// 1. The main line of a head is its first-parent chain. The verified head (or the pinned root commit) must be on
+///    the main line of every later head: history may only grow forwards along it.
+/// 2. Every commit is signed by a key that the allowed_signers of each of its parents trusts (a root commit: the
+///    pinned file). A commit never authorises itself, and a merge's signer is trusted on both of its sides.
+/// 3. A merge has exactly two parents. Every commit it brings in (reachable from its second parent, not from its
+///    first) must be signed by a key its own first parent's allowed_signers trusts AND that the merge's first parent
+///    trusts: the signers where it lands. So a key removed from the main line can sign nothing that lands after its
+///    removal, however old the side branch it signed on.
+///
+/// A signature counts only when pat's strict parser finds exactly one SSH signature in the commit's header, over the
+/// commit, in the "git" namespace.
 struct TrustChain {
     let repository: Repository
     let root: TrustRoot
@@ -38,49 +48,98 @@ struct TrustChain {
         self.root = root
     }
 
+    /// A commit read once: its strict parse and its parents as ids.
+    private struct Commit {
+        let id: ObjectID
+        let raw: RawCommit
+        let parents: [ObjectID]
+    }
+
     /// Verifies `head` given that `verified` (if any) was verified before. Throws the first refusal.
     mutating func verify(head: ObjectID, after verified: ObjectID?) throws {
         var base = verified
-        if base == nil, case .commit(let pinned) = root {
-            guard try repository.isAncestor(pinned, of: head) else { throw VerifierError.trustRootNotInHistory(pinned.hex) }
-            base = pinned
+        if base == nil, case .commit(let pinned) = root { base = pinned }
+        // Rule 1: walk the main line back to the base; reaching a root commit without meeting it is a refusal.
+        var mainLine: [Commit] = []
+        var cursor: ObjectID? = head
+        while let id = cursor, id != base {
+            let commit = try read(id)
+            mainLine.append(commit)
+            cursor = commit.parents.first
         }
-        if let base, !(try repository.isAncestor(base, of: head)) {
-            throw VerifierError.rollback(head: head.hex, verified: base.hex)
+        if let base, cursor != base {
+            if base == verified { throw VerifierError.rollback(head: head.hex, verified: base.hex) }
+            throw VerifierError.trustRootNotInHistory(base.hex)
         }
         // Oldest first, so the first refusal names the commit that broke the chain.
-        for commit in try repository.history(from: head, excluding: base).reversed() {
-            try verify(commit: commit)
+        for commit in mainLine.reversed() {
+            try verifyMainLine(commit)
         }
     }
 
-    private mutating func verify(commit id: ObjectID) throws {
+    private mutating func verifyMainLine(_ commit: Commit) throws {
+        let key = try signingKey(of: commit)
+        guard let landing = commit.parents.first else {
+            guard case .allowedSigners(let pinned) = root else { throw VerifierError.rootCommitNotPinned(commit: commit.id.hex) }
+            guard pinned.principal(for: key) != nil else {
+                throw VerifierError.untrustedSigner(commit: commit.id.hex, fingerprint: key.fingerprint)
+            }
+            return
+        }
+        try checkTrustedByParents(commit, key)
+        guard commit.parents.count == 2 else { return }
+        let trusted = try signers(ofCommit: landing, judging: commit.id)
+        // Rule 3: what the merge brings in, oldest first.
+        for id in try repository.history(from: commit.parents[1], excluding: landing).reversed() {
+            let side = try read(id)
+            let sideKey = try signingKey(of: side)
+            guard !side.parents.isEmpty else { throw VerifierError.unrelatedHistory(commit: id.hex, merge: commit.id.hex) }
+            try checkTrustedByParents(side, sideKey)
+            guard trusted.principal(for: sideKey) != nil else {
+                throw VerifierError.untrustedWhereItLands(commit: id.hex, fingerprint: sideKey.fingerprint, merge: commit.id.hex)
+            }
+        }
+    }
+
+    /// Rule 2: the signer is trusted by the allowed_signers of every parent. For a merge that is both sides, so a
+    /// merge cannot take in history that had removed its own signer (whichever parent comes first).
+    private mutating func checkTrustedByParents(_ commit: Commit, _ key: SSHPublicKey) throws {
+        for (index, parent) in commit.parents.enumerated() {
+            guard try signers(ofCommit: parent, judging: commit.id).principal(for: key) != nil else {
+                if index == 0 { throw VerifierError.untrustedSigner(commit: commit.id.hex, fingerprint: key.fingerprint) }
+                throw VerifierError.untrustedBySecondParent(commit: commit.id.hex, fingerprint: key.fingerprint, parent: parent.hex)
+            }
+        }
+    }
+
+    private func read(_ id: ObjectID) throws -> Commit {
         let raw: RawCommit
         do { raw = try RawCommit.parse(try repository.readCommitObject(id)) } catch let error as RawCommitError {
             throw VerifierError.badSignature(commit: id.hex, reason: error.description)
         }
-        guard let armored = raw.signature else { throw VerifierError.unsigned(commit: id.hex) }
+        let parents = raw.parents.compactMap(ObjectID.init(hex:))
+        guard parents.count == raw.parents.count else {
+            throw VerifierError.damagedStore(commit: id.hex, reason: "a parent header is not a commit id")
+        }
+        guard parents.count <= 2 else { throw VerifierError.octopusMerge(commit: id.hex, parents: parents.count) }
+        return Commit(id: id, raw: raw, parents: parents)
+    }
+
+    /// The key that validly signed the commit, or the refusal.
+    private func signingKey(of commit: Commit) throws -> SSHPublicKey {
+        let id = commit.id.hex
+        guard let armored = commit.raw.signature else { throw VerifierError.unsigned(commit: id) }
         let signature: SSHSignature
         do { signature = try SSHSignature.parse(armored: armored) } catch {
-            throw VerifierError.badSignature(commit: id.hex, reason: error.description)
+            throw VerifierError.badSignature(commit: id, reason: error.description)
         }
         guard signature.namespace == SSHSignature.gitNamespace else {
-            throw VerifierError.badSignature(commit: id.hex, reason: "signature namespace '\(signature.namespace)' is not 'git'")
+            throw VerifierError.badSignature(commit: id, reason: "signature namespace '\(signature.namespace)' is not 'git'")
         }
-        guard signature.isValid(for: raw.payload) else {
-            throw VerifierError.badSignature(commit: id.hex, reason: "the signature does not match the commit's content")
+        guard signature.isValid(for: commit.raw.payload) else {
+            throw VerifierError.badSignature(commit: id, reason: "the signature does not match the commit's content")
         }
-        let trusted: AllowedSigners
-        if let parent = raw.parents.first.flatMap(ObjectID.init(hex:)) {
-            trusted = try signers(ofCommit: parent, judging: id)
-        } else if case .allowedSigners(let pinned) = root {
-            trusted = pinned
-        } else {
-            throw VerifierError.rootCommitNotPinned(commit: id.hex)
-        }
-        guard trusted.principal(for: signature.publicKey) != nil else {
-            throw VerifierError.untrustedSigner(commit: id.hex, fingerprint: signature.publicKey.fingerprint)
-        }
+        return signature.publicKey
     }
 
     private mutating func signers(ofCommit commit: ObjectID, judging child: ObjectID) throws -> AllowedSigners {

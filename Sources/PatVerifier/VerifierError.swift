@@ -12,8 +12,19 @@ public enum VerifierError: Error, Equatable, Sendable, CustomStringConvertible {
     case badSignature(commit: String, reason: String)
     case untrustedSigner(commit: String, fingerprint: String)
     case rootCommitNotPinned(commit: String)
+    case untrustedWhereItLands(commit: String, fingerprint: String, merge: String)
+    case unrelatedHistory(commit: String, merge: String)
+    case untrustedBySecondParent(commit: String, fingerprint: String, parent: String)
+    case octopusMerge(commit: String, parents: Int)
     case damagedStore(commit: String, reason: String)
     case git(String)
+
+    /// The store could not be read (a damaged or missing object, an I/O error), as opposed to a head that was read
+    /// and failed a check: the first may read fine after a repair.
+    public var isReadFailure: Bool {
+        if case .git = self { return true }
+        return false
+    }
 
     public var description: String {
         switch self {
@@ -22,15 +33,24 @@ public enum VerifierError: Error, Equatable, Sendable, CustomStringConvertible {
         case .unreadableAllowedSigners(let path, let reason): "cannot use allowed signers file \(path): \(reason)"
         case .unreadableState(let path, let reason): "cannot use state file \(path): \(reason)"
         case .noBranch(let path): "\(path) has no main branch to verify"
-        case .trustRootNotInHistory(let commit): "the pinned trust root \(commit) is not in the history of main"
+        case .trustRootNotInHistory(let commit):
+            "the pinned trust root \(commit) is not on the main line of main (its first-parent history)"
         case .rollback(let head, let verified):
-            "refused head \(head.prefix(10)): it does not descend from the last verified head \(verified.prefix(10)) (rewind, force-push or replay)"
+            "refused head \(head.prefix(10)): it does not descend from the last verified head \(verified.prefix(10)) along its first parents (rewind, force-push, replay, or a merge that puts the verified history on its side)"
         case .unsigned(let commit): "refused commit \(commit.prefix(10)): it is not signed"
         case .badSignature(let commit, let reason): "refused commit \(commit.prefix(10)): \(reason)"
         case .untrustedSigner(let commit, let fingerprint):
             "refused commit \(commit.prefix(10)): signed by \(fingerprint), which its parent's allowed_signers does not trust"
         case .rootCommitNotPinned(let commit):
             "refused commit \(commit.prefix(10)): a first commit other than the pinned trust root"
+        case .untrustedWhereItLands(let commit, let fingerprint, let merge):
+            "refused commit \(commit.prefix(10)), which merge \(merge.prefix(10)) brings into main: signed by \(fingerprint), which main's allowed_signers where it lands (the merge's first parent) does not trust"
+        case .untrustedBySecondParent(let commit, let fingerprint, let parent):
+            "refused merge \(commit.prefix(10)): signed by \(fingerprint), which the allowed_signers of its second parent \(parent.prefix(10)) does not trust (a merge's signer must be trusted on both sides)"
+        case .unrelatedHistory(let commit, let merge):
+            "refused merge \(merge.prefix(10)): it brings in \(commit.prefix(10)), a first commit of another history"
+        case .octopusMerge(let commit, let parents):
+            "refused commit \(commit.prefix(10)): a merge of \(parents) parents; pat accepts merges of two"
         case .damagedStore(let commit, let reason): "refused commit \(commit.prefix(10)): \(reason)"
         case .git(let message): message
         }

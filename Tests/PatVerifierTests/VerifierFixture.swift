@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import PatCore
 import PatGit
@@ -82,6 +83,34 @@ final class VerifierFixture {
 
     func decide(_ verifier: StoreVerifier, _ token: String, _ method: String = "environment.Deployment.Deploy") -> Decision {
         Authorizer.decide(verifier.current?.authorization, token: token, method: method, at: Date())
+    }
+
+    /// A token file as a trusted signer could write it by hand, and the value whose hash it holds.
+    func craftedToken(_ description: String, value: String? = nil, methods: [String]? = nil,
+                      expires: Date = Date().addingTimeInterval(86_400 * 30)) throws -> (path: String, file: String, value: String) {
+        let secret = value ?? TokenSecret.generate(prefix: "pat").value
+        let granted = methods ?? ["environment.Deployment.Deploy"]
+        let token = Token(id: TokenID.generate(), description: description,
+                          hash: TokenHash(digest: SHA256.hash(data: Array(secret.utf8))),
+                          created: Date(), expires: expires,
+                          api: APIGrant(preset: APIGrant.custom, methods: granted))
+        return (token.id.path, TokenFile.encode(token), secret)
+    }
+
+    /// Writes files into the work clone (after pulling) and commits them signed by Alice.
+    @discardableResult
+    func commitFiles(_ files: [String: String?], message: String) throws -> String {
+        try pull()
+        for (path, content) in files {
+            let full = work + "/" + path
+            if let content {
+                try FileManager.default.createDirectory(atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                try content.write(toFile: full, atomically: true, encoding: .utf8)
+            } else {
+                try FileManager.default.removeItem(atPath: full)
+            }
+        }
+        return try commitAndPush(message)
     }
 
     struct Failed: Error, CustomStringConvertible { let description: String }
