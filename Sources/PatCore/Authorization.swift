@@ -30,12 +30,21 @@ public struct AuthorizationSnapshot: Sendable {
     public let committed: Date
     public let tokenPrefix: String
     public let tokens: TokenTable
+    /// No token works past this instant, whatever its file says: the end of the day the store's maximum lifetime
+    /// after the snapshot's commit. Every token pat writes expires before it (docs/verifier.md, "Lifetime cap").
+    public let latestExpiry: Date
 
-    public init(commit: String, committed: Date, tokenPrefix: String, tokens: TokenTable) {
+    public init(commit: String, committed: Date, tokenPrefix: String, tokens: TokenTable, latestExpiry: Date = .distantFuture) {
         self.commit = commit
         self.committed = committed
         self.tokenPrefix = tokenPrefix
         self.tokens = tokens
+        self.latestExpiry = latestExpiry
+    }
+
+    /// The cap for a commit made at `committed` in a store whose tokens live at most `maxLifetimeDays`.
+    public static func latestExpiry(committed: Date, maxLifetimeDays: Int) -> Date {
+        CivilDate(containing: committed).adding(days: maxLifetimeDays).endOfDay
     }
 }
 
@@ -133,7 +142,8 @@ public enum Authorizer {
         }
         // Dictionary lookup by digest; Digest's == is constant-time.
         guard let granted = snapshot.tokens[secret.digest] else { return .deny(.unknownToken, .unknownToken) }
-        guard now < granted.expires else { return .deny(.expiredToken, .expired(granted.expires), token: granted.id) }
+        let expires = min(granted.expires, snapshot.latestExpiry)
+        guard now < expires else { return .deny(.expiredToken, .expired(expires), token: granted.id) }
         if let canonical = granted.methods.canonical(key) {
             return Decision(result: .ok, tokenID: granted.id, permission: canonical, reason: .none)
         }

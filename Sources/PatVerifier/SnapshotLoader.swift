@@ -16,6 +16,10 @@ public struct VerifiedSnapshot: Sendable {
     public let problems: [SnapshotProblem]
     let tokensTree: ObjectID?
     let shards: [String: Shard]
+    /// Digests that two or more token files share, with those tokens: all of them are denied (rare, so kept apart).
+    let collisions: [SHA256.Digest: [GrantedToken]]
+    /// Tokens whose file says they expire after the lifetime cap (`AuthorizationSnapshot.latestExpiry`).
+    let beyondLifetime: [(SHA256.Digest, GrantedToken)]
     /// How many token files this load read and decoded (the rest were reused from the previous snapshot).
     public let filesRead: Int
 
@@ -27,6 +31,39 @@ public struct VerifiedSnapshot: Sendable {
 
     public var commit: String { authorization.commit }
     public var tokenCount: Int { authorization.tokens.count }
+}
+
+/// The decision table and the digests it leaves out because several tokens share them. The rule depends only on the
+/// commit's files, never on the order they were read in: a digest held by one token file maps to that token; a digest
+/// held by two or more is denied for all of them, until all but one are gone.
+struct DigestTable {
+    var tokens: TokenTable
+    var collisions: [SHA256.Digest: [GrantedToken]]
+
+    mutating func insert(_ digest: SHA256.Digest, _ token: GrantedToken) {
+        if collisions[digest] != nil {
+            collisions[digest]!.append(token)
+        } else if let existing = tokens[digest], existing.id != token.id {
+            collisions[digest] = [existing, token]
+            tokens[digest] = nil
+        } else {
+            tokens[digest] = token
+        }
+    }
+
+    mutating func remove(_ digest: SHA256.Digest, _ token: GrantedToken) {
+        if var holders = collisions[digest] {
+            holders.removeAll { $0.id == token.id }
+            if holders.count == 1 {
+                tokens[digest] = holders[0]
+                collisions[digest] = nil
+            } else {
+                collisions[digest] = holders
+            }
+        } else if tokens[digest]?.id == token.id {
+            tokens[digest] = nil
+        }
+    }
 }
 
 /// Reads a commit's tree into a snapshot in one pass; given the previous snapshot, it reads only the shards
@@ -54,25 +91,25 @@ enum SnapshotLoader {
             }
         }
 
-        var tokens: TokenTable
+        let reusable = previous?.authorization.tokenPrefix == settings.tokenPrefix ? previous : nil
+        var table = DigestTable(tokens: TokenTable(), collisions: [:])
+        var changed: [(gone: [(SHA256.Digest, GrantedToken)], shard: VerifiedSnapshot.Shard, came: Int)] = []
         if let tokensTree, let previous, previous.tokensTree == tokensTree, previous.authorization.tokenPrefix == settings.tokenPrefix {
             // Nothing under tokens/ changed: reuse the whole table.
-            tokens = previous.authorization.tokens
+            table = DigestTable(tokens: previous.authorization.tokens, collisions: previous.collisions)
             shards = previous.shards
         } else if let tokensTree {
-            let reusable = previous?.authorization.tokenPrefix == settings.tokenPrefix ? previous : nil
-            tokens = reusable?.authorization.tokens ?? TokenTable()
+            if let reusable { table = DigestTable(tokens: reusable.authorization.tokens, collisions: reusable.collisions) }
             let entries = try repository.entries(ofTree: tokensTree)
             let names = Set(entries.map(\.name))
             // Shards that disappeared take their tokens with them.
             for (name, shard) in reusable?.shards ?? [:] where !names.contains(name) {
-                for (digest, token) in shard.tokens where tokens[digest]?.id == token.id { tokens[digest] = nil }
+                for (digest, token) in shard.tokens { table.remove(digest, token) }
             }
             // A changed shard is read file by file: its old and new trees are compared and only files whose blob
             // changed are decoded; only their tokens change in the table (a write changes one or two of a shard's
             // hundreds, whose digests fall in every bucket). Every old token goes before any new one comes, so a hash
             // that moves between files is not mistaken for a duplicate.
-            var changed: [(gone: [(SHA256.Digest, GrantedToken)], shard: VerifiedSnapshot.Shard, came: Int)] = []
             for entry in entries {
                 let old = reusable?.shards[entry.name]
                 if let old, old.tree == entry.id {
@@ -84,25 +121,36 @@ enum SnapshotLoader {
                 changed.append((gone, shard, came))
             }
             for (gone, _, _) in changed {
-                for (digest, token) in gone where tokens[digest]?.id == token.id { tokens[digest] = nil }
+                for (digest, token) in gone { table.remove(digest, token) }
             }
             for (_, shard, came) in changed {
-                for (digest, token) in shard.tokens.suffix(came) {
-                    if let existing = tokens[digest], existing.id != token.id {
-                        problems.append(SnapshotProblem(path: token.id.path, reason: "same hash as token \(existing.id); denied"))
-                        continue
-                    }
-                    tokens[digest] = token
-                }
+                for (digest, token) in shard.tokens.suffix(came) { table.insert(digest, token) }
             }
-        } else {
-            tokens = TokenTable()
+        }
+        // Tokens past the lifetime cap: those read now, and those found before that are still there.
+        let latestExpiry = AuthorizationSnapshot.latestExpiry(committed: info.time, maxLifetimeDays: settings.maxLifetimeDays)
+        var beyondLifetime = (reusable?.beyondLifetime ?? []).filter { digest, token in
+            table.tokens[digest].map { $0.id == token.id && $0.expires == token.expires } ?? false
+        }
+        for (_, shard, came) in changed {
+            for (digest, token) in shard.tokens.suffix(came) where token.expires > latestExpiry { beyondLifetime.append((digest, token)) }
+        }
+        beyondLifetime.removeAll { $0.1.expires <= latestExpiry }
+        for (_, token) in beyondLifetime {
+            problems.append(SnapshotProblem(path: token.id.path, reason: "expires \(CivilDate(containing: token.expires)), beyond the store's maximum lifetime of \(settings.maxLifetimeDays) days; it works until \(CivilDate(containing: latestExpiry)) at the latest"))
+        }
+        for tokens in table.collisions.values {
+            for token in tokens {
+                let others = tokens.filter { $0.id != token.id }.map(\.id.rawValue).sorted().joined(separator: ", ")
+                problems.append(SnapshotProblem(path: token.id.path, reason: "same hash as token \(others); every token sharing a hash is denied"))
+            }
         }
         problems += shards.keys.sorted().flatMap { shards[$0]!.problems }
         return VerifiedSnapshot(
             authorization: AuthorizationSnapshot(commit: commit.hex, committed: info.time, tokenPrefix: settings.tokenPrefix,
-                                                 tokens: tokens),
-            problems: problems, tokensTree: tokensTree, shards: shards, filesRead: decoder.decoded)
+                                                 tokens: table.tokens, latestExpiry: latestExpiry),
+            problems: problems.sorted { $0.path < $1.path }, tokensTree: tokensTree, shards: shards,
+            collisions: table.collisions, beyondLifetime: beyondLifetime, filesRead: decoder.decoded)
     }
 
     /// One shard folder. Anything but a regular JSON file of a valid token is a problem, never a token. With the

@@ -1,0 +1,96 @@
+import Foundation
+import PatCore
+import PatGit
+import PatStore
+import PatTestSupport
+import Testing
+@testable import PatVerifier
+
+/// Rules over a commit's token files that must not depend on how the snapshot was loaded: a verifier that followed
+/// every commit and one that loaded the head cold answer the same and report the same problems.
+@Suite struct TokenRulesTests {
+    /// The verifier that followed the branch, and one loading the head cold (no state, no previous snapshot).
+    func bothWays(_ fixture: VerifierFixture, _ following: StoreVerifier) throws -> [StoreVerifier] {
+        guard case .loaded = following.refresh() else { throw VerifierFixture.Failed(description: following.status.lastRefusal ?? "refused") }
+        let cold = try StoreVerifier(path: fixture.store, trustRoot: TrustRoot.load(allowedSignersFile: fixture.pinned))
+        guard case .loaded = cold.refresh() else { throw VerifierFixture.Failed(description: cold.status.lastRefusal ?? "refused") }
+        #expect(following.current?.problems == cold.current?.problems)
+        return [following, cold]
+    }
+
+    @Test func tokensSharingAHashAreAllDenied() throws {
+        let fixture = try VerifierFixture()
+        let (original, secret) = try fixture.base.generate("original")
+        let following = try fixture.verifier()
+        guard case .loaded = following.refresh() else { Issue.record("first load refused"); return }
+        #expect(fixture.decide(following, secret.value).isAllowed)
+
+        // Two more files carrying the same hash, granting another method.
+        let first = try fixture.craftedToken("copy one", value: secret.value, methods: ["environment.Control.StopEnv"])
+        let second = try fixture.craftedToken("copy two", value: secret.value, methods: ["environment.Control.StopEnv"])
+        try fixture.commitFiles([first.path: first.file, second.path: second.file], message: "two copies")
+        for verifier in try bothWays(fixture, following) {
+            #expect(fixture.decide(verifier, secret.value).result == .unknownToken)
+            #expect(fixture.decide(verifier, secret.value, "environment.Control.StopEnv").result == .unknownToken)
+            let reported = Set(verifier.current!.problems.filter { $0.reason.contains("every token sharing a hash is denied") }.map(\.path))
+            #expect(reported == [original.id.path, first.path, second.path])
+        }
+
+        // Two still share it: still denied; with one left, it works again.
+        try fixture.commitFiles([first.path: nil], message: "one copy less")
+        for verifier in try bothWays(fixture, following) {
+            #expect(fixture.decide(verifier, secret.value).result == .unknownToken)
+            #expect(verifier.current!.problems.count == 2)
+        }
+        try fixture.commitFiles([second.path: nil], message: "no copy left")
+        for verifier in try bothWays(fixture, following) {
+            #expect(fixture.decide(verifier, secret.value).isAllowed)
+            #expect(verifier.current!.problems.isEmpty)
+        }
+    }
+
+    /// A hash that moves from one file to another in one commit is no duplicate.
+    @Test func aHashMovingBetweenFilesIsNoDuplicate() throws {
+        let fixture = try VerifierFixture()
+        let (original, secret) = try fixture.base.generate("original")
+        let following = try fixture.verifier()
+        guard case .loaded = following.refresh() else { Issue.record("first load refused"); return }
+        let moved = try fixture.craftedToken("moved", value: secret.value)
+        try fixture.commitFiles([original.id.path: nil, moved.path: moved.file], message: "move")
+        for verifier in try bothWays(fixture, following) {
+            let decision = fixture.decide(verifier, secret.value)
+            #expect(decision.isAllowed)
+            #expect(decision.tokenID?.path == moved.path)
+            #expect(verifier.current!.problems.isEmpty)
+        }
+    }
+
+    /// A trusted signer wrote an expiry beyond the store's maximum lifetime: it is capped and reported.
+    @Test func anExpiryBeyondTheMaximumLifetimeIsCapped() throws {
+        let fixture = try VerifierFixture()
+        let following = try fixture.verifier()
+        guard case .loaded = following.refresh() else { Issue.record("first load refused"); return }
+        let now = Date()
+        let far = try fixture.craftedToken("forever", expires: now.addingTimeInterval(86_400 * 1_000))
+        let head = try fixture.commitFiles([far.path: far.file], message: "a token for 1000 days")
+        let seconds = try #require(TimeInterval(git(["log", "-1", "--format=%ct", head], in: fixture.store).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)))
+        let committed = Date(timeIntervalSince1970: seconds)
+        let cap = AuthorizationSnapshot.latestExpiry(committed: committed, maxLifetimeDays: StoreSettings.defaultMaxLifetimeDays)
+        for verifier in try bothWays(fixture, following) {
+            let snapshot = try #require(verifier.current)
+            #expect(snapshot.problems.map(\.path) == [far.path])
+            #expect(snapshot.problems.first?.reason.contains("beyond the store's maximum lifetime of 366 days") == true)
+            #expect(Authorizer.decide(snapshot.authorization, token: far.value, method: "environment.Deployment.Deploy", at: now).isAllowed)
+            let later = Authorizer.decide(snapshot.authorization, token: far.value, method: "environment.Deployment.Deploy",
+                                          at: cap.addingTimeInterval(1))
+            #expect(later.result == .expiredToken)
+        }
+        // Tokens pat itself writes are never touched by the cap.
+        let (_, secret) = try fixture.base.generate("normal", expires: "+366d")
+        for verifier in try bothWays(fixture, following) {
+            #expect(verifier.current!.problems.map(\.path) == [far.path])
+            #expect(fixture.decide(verifier, secret.value).isAllowed)
+        }
+    }
+}
