@@ -23,6 +23,8 @@ let package = Package(
             pkgConfig: "libgit2",
             providers: [.apt(["libgit2-dev"])]
         ),
+        // zlib, which pat's own loose-object reader inflates with (libgit2 1.5's loops on a truncated object).
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // Pure values and functions: token model, secret format, dates, catalog, presets, validation.
         .target(name: "PatCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // Blowfish and bcrypt_pbkdf, the key derivation of passphrase-protected OpenSSH keys. Optimised even in
@@ -39,7 +41,7 @@ let package = Package(
                            .product(name: "_CryptoExtras", package: "swift-crypto")]
         ),
         // The only module that talks to libgit2.
-        .target(name: "PatGit", dependencies: ["CLibGit2"]),
+        .target(name: "PatGit", dependencies: ["CLibGit2", "CZlib"]),
         // The predefined API sets and the method catalog, shipped inside the binary.
         .target(
             name: "PatTemplates",

@@ -30,7 +30,7 @@ public final class Repository {
             return git_repository_init_ext(&repository, path, &options)
         }
         try check(code, "init \(path)")
-        return Repository(pointer: repository!, path: path)
+        return try guarded(Repository(pointer: repository!, path: path))
     }
 
     /// Opens the repository at exactly `path` (no search upwards).
@@ -38,7 +38,14 @@ public final class Repository {
         LibGit2.initialised
         var repository: OpaquePointer?
         try check(git_repository_open_ext(&repository, path, GIT_REPOSITORY_OPEN_NO_SEARCH.rawValue, nil), "open \(path)")
-        return Repository(pointer: repository!, path: path)
+        return try guarded(Repository(pointer: repository!, path: path))
+    }
+
+    /// Every read of a loose object goes through pat's own reader first (`LooseObjectGuard`): libgit2 1.5 never
+    /// returns from reading a truncated one.
+    private static func guarded(_ repository: Repository) throws(GitError) -> Repository {
+        try LooseObjectGuard.install(in: repository.pointer, objectsDirectory: repository.objectsDirectory)
+        return repository
     }
 
     public var isBare: Bool { git_repository_is_bare(pointer) == 1 }

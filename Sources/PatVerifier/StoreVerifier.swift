@@ -75,8 +75,12 @@ public final class StoreVerifier {
             return refuse(nil, error as? VerifierError ?? .git("\(error)"))
         }
         if let current, current.commit == head.hex { return .unchanged }
-        // A head refused once stays refused: no re-verification on every poll.
-        if let refused = lastRefusal, refused.head == head { return .refused(refused.error) }
+        // A head refused once stays refused: no re-verification on every poll. One that could not be read (a damaged
+        // or missing object, an I/O error) is tried again after `retryInterval`: a repair brings it in.
+        if let refused = lastRefusal, refused.head == head,
+           !refused.error.isReadFailure || started.timeIntervalSince(refused.at) < retryInterval {
+            return .refused(refused.error)
+        }
         do {
             try chain.verify(head: head, after: verifiedHead)
             let snapshot = try SnapshotLoader.load(repository, commit: head, reusing: current)
@@ -97,10 +101,12 @@ public final class StoreVerifier {
         }
     }
 
-    private var lastRefusal: (head: ObjectID, error: VerifierError)?
+    private var lastRefusal: (head: ObjectID, error: VerifierError, at: Date)?
+    /// How long a head that could not be read stays refused before it is read again.
+    public var retryInterval: TimeInterval = 5
 
     private func refuse(_ head: ObjectID?, _ error: VerifierError) -> RefreshOutcome {
-        if let head { lastRefusal = (head, error) }
+        if let head { lastRefusal = (head, error, Date()) }
         status.refusals += 1
         status.lastRefusedHead = head?.hex
         status.lastRefusal = error.description

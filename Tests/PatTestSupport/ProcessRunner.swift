@@ -5,13 +5,17 @@ public struct ProcessResult: Sendable {
     public let status: Int32
     public let stdout: String
     public let stderr: String
+
+    /// The status `run` reports for a program it killed at its timeout.
+    public static let timedOut: Int32 = -999
 }
 
 /// Runs a real program (git, ssh-keygen, pat) and waits for it. Output goes through files, so a chatty
-/// program can never block on a full pipe.
+/// program can never block on a full pipe. With `timeout`, a program still running then is killed and its status is
+/// `ProcessResult.timedOut`: a test of something that used to hang fails instead of hanging the suite.
 @discardableResult
 public func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
-                stdin: String? = nil, directory: String? = nil) throws -> ProcessResult {
+                stdin: String? = nil, directory: String? = nil, timeout: TimeInterval? = nil) throws -> ProcessResult {
     let scratch = TemporaryDirectory("proc")
     let outPath = scratch.file("out"), errPath = scratch.file("err"), inPath = scratch.file("in")
     FileManager.default.createFile(atPath: outPath, contents: nil)
@@ -31,9 +35,18 @@ public func run(_ executable: String, _ arguments: [String], environment: [Strin
     process.standardError = err
     process.standardInput = input
     try process.run()
+    var timedOut = false
+    if let timeout {
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+        if process.isRunning {
+            timedOut = true
+            kill(process.processIdentifier, SIGKILL)
+        }
+    }
     process.waitUntilExit()
     try out.close(); try err.close(); try input.close()
-    return ProcessResult(status: process.terminationStatus,
+    return ProcessResult(status: timedOut ? ProcessResult.timedOut : process.terminationStatus,
                          stdout: String(decoding: (try? Data(contentsOf: URL(fileURLWithPath: outPath))) ?? Data(), as: UTF8.self),
                          stderr: String(decoding: (try? Data(contentsOf: URL(fileURLWithPath: errPath))) ?? Data(), as: UTF8.self))
 }

@@ -1,0 +1,63 @@
+import Foundation
+import PatTestSupport
+import Testing
+
+/// A store with a damaged object: every command ends at once with an error naming the object, and nothing changes.
+/// (libgit2 1.5 used to spin forever on a truncated loose object; each run here is killed after 60 s.)
+@Suite struct CorruptObjectTests {
+    /// A store of three commits, the pinned signers, and a token file, with the chosen object cut to 20 bytes.
+    func damagedStore(_ which: String) throws -> (CLIFixture, signers: String, tokenFile: String, object: String) {
+        let fixture = try CLIFixture()
+        let (_, value) = try fixture.generate("first")
+        try fixture.generate("second")
+        let signers = fixture.directory.file("signers")
+        try git(["show", "main:allowed_signers"], in: fixture.store).stdout.write(toFile: signers, atomically: true, encoding: .utf8)
+        let tokenFile = fixture.directory.file("token")
+        try value.write(toFile: tokenFile, atomically: true, encoding: .utf8)
+        let revision = ["head commit": "main", "middle commit": "main~1", "root tree": "main^{tree}", "settings blob": "main:pat.json"][which]!
+        let object = try git(["rev-parse", revision], in: fixture.store).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let file = "\(fixture.store)/objects/\(object.prefix(2))/\(object.dropFirst(2))"
+        #expect(FileManager.default.fileExists(atPath: file), "the object is loose")
+        chmod(file, 0o644)
+        truncate(file, 20)
+        return (fixture, signers, tokenFile, object)
+    }
+
+    static let damaged = ["head commit", "middle commit", "root tree", "settings blob"]
+
+    @Test(arguments: damaged)
+    func everyCommandFailsNamingTheObject(damaged: String) throws {
+        let (fixture, signers, tokenFile, object) = try damagedStore(damaged)
+        let refsBefore = try git(["for-each-ref"], in: fixture.store).stdout
+        let store = ["--store", fixture.store]
+        var commands: [[String]] = [
+            ["list"] + store,
+            ["generate"] + store + ["--description", "third", "--expires", "+3d", "--api", "Maven Plugin"],
+            ["verify"] + store + ["--allowed-signers", signers, "--token-file", tokenFile, "--method", "environment.Deployment.Deploy"],
+        ]
+        // Only a walk through history reads the middle commit.
+        if damaged == "middle commit" { commands = [["log"] + store, commands[2]] }
+        for command in commands {
+            let result = try fixture.pat(command, timeout: 60)
+            #expect(result.status != ProcessResult.timedOut, "\(command[0]) hung")
+            #expect(result.status != 0, "\(command[0]) succeeded")
+            #expect(result.stderr.contains("loose object \(object) is damaged"), "\(command[0]): \(result.stderr)")
+        }
+        #expect(try git(["for-each-ref"], in: fixture.store).stdout == refsBefore)
+    }
+
+    /// A packed store whose pack is cut short fails too (libgit2's pack reader notices; this guards that).
+    @Test func aTruncatedPack() throws {
+        let fixture = try CLIFixture()
+        try fixture.generate("first")
+        try #require(git(["gc", "-q"], in: fixture.store).status == 0)
+        let pack = try #require(try FileManager.default.contentsOfDirectory(atPath: fixture.store + "/objects/pack").first { $0.hasSuffix(".pack") })
+        let path = fixture.store + "/objects/pack/" + pack
+        let size = try #require(try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int)
+        chmod(path, 0o644)
+        truncate(path, off_t(size / 2))
+        let result = try fixture.pat(["list", "--store", fixture.store], timeout: 60)
+        #expect(result.status != ProcessResult.timedOut && result.status != 0)
+        #expect(result.stderr.contains("pat: error:"))
+    }
+}
