@@ -160,7 +160,8 @@ private enum GuardBackend {
                      _ type: UnsafeMutablePointer<git_object_t>) -> Int32 {
         let hex = id.hex
         let path = String(cString: directory(backend)) + "/" + hex.prefix(2) + "/" + hex.dropFirst(2)
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        // Non-blocking: a FIFO planted as an object must not block the open; only a regular file is read.
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard descriptor >= 0 else {
             if errno == ENOENT || errno == ENOTDIR { return GIT_ENOTFOUND.rawValue }
             return fail("cannot open loose object \(hex): \(String(cString: strerror(errno)))")
@@ -169,6 +170,9 @@ private enum GuardBackend {
         var status = stat()
         guard fstat(descriptor, &status) == 0 else {
             return fail("cannot read loose object \(hex): \(String(cString: strerror(errno)))")
+        }
+        guard status.st_mode & S_IFMT == S_IFREG else {
+            return fail("loose object \(hex) is damaged: its file is not a regular file")
         }
         let expected = Int(status.st_size)
         var failure: Int32 = 0

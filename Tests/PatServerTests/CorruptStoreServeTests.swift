@@ -18,7 +18,8 @@ import Testing
     }
 
     @Test func aTruncatedBlobInANewHead() throws {
-        let served = try GatewayTests.Served(pollInterval: 100)
+        // No polling: the server looks at the branch on SIGHUP only, so it cannot see the new head before its blob is cut.
+        let served = try GatewayTests.Served(pollInterval: 60_000)
         let stopEnv = "/1.0/environment/control/rest/stopenv?envName=x&session="
         let (token, secret) = try served.fixture.generate("second", preset: nil, methods: ["environment.Control.StopEnv"])
         let store = served.fixture.store.path
@@ -29,6 +30,7 @@ import Testing
         chmod(file, 0o644)
         truncate(file, 20)
 
+        served.server.signal(SIGHUP)
         let refused = try wait(seconds: 15) { try served.health()["last_refused_head"] as? String == head }
         #expect(refused, "the damaged head is reported as refused")
         let health = try served.health()
@@ -38,7 +40,10 @@ import Testing
 
         // Repaired in place: picked up within the retry interval.
         try saved.write(to: URL(fileURLWithPath: file))
-        let repaired = try wait(seconds: 20) { try curl(served.base + stopEnv + secret.value).body == #"{"result":0}"# }
+        let repaired = try wait(seconds: 20) {
+            served.server.signal(SIGHUP)
+            return try curl(served.base + stopEnv + secret.value).body == #"{"result":0}"#
+        }
         #expect(repaired, "the repaired head is served")
 
         // Damaged again by a newer head, then SIGTERM: the server ends.
@@ -47,7 +52,8 @@ import Testing
         let thirdFile = "\(store)/objects/\(thirdBlob.prefix(2))/\(thirdBlob.dropFirst(2))"
         chmod(thirdFile, 0o644)
         truncate(thirdFile, 20)
-        usleep(500_000)
+        served.server.signal(SIGHUP)
+        usleep(300_000)
         #expect(served.server.stop(with: SIGTERM, seconds: 10) != nil, "pat serve ended on SIGTERM")
     }
 }
