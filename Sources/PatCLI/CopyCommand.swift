@@ -21,10 +21,9 @@ struct CopyCommand: ParsableCommand {
 
     func run() throws {
         let id = try parseTokenID(id)
-        let store = try store.open()
-        try secretOutput.checkBeforeCommit()
-        let committed = try store.copy(id, TokenSettingsRequest(description: description, expires: expires),
-                                       try signing.writeOptions(for: store))
-        try Render.revealSecrets(committed, output: secretOutput.output, json: output.json, now: Date())
+        let request = TokenSettingsRequest(description: description, expires: expires)
+        try ValueDelivery.commitAndDeliver(store: store, output: secretOutput, signing: signing, json: output.json) { store, options in
+            try store.copy(id, request, options)
+        }
     }
 }

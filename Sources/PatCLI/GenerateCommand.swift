@@ -20,11 +20,9 @@ struct GenerateCommand: ParsableCommand {
     @OptionGroup var output: JSONOption
 
     func run() throws {
-        let store = try store.open()
-        try secretOutput.checkBeforeCommit()
-        let committed = try store.generate(
-            TokenSettingsRequest(description: description, expires: expires, preset: api.api, methods: api.methods),
-            try signing.writeOptions(for: store))
-        try Render.revealSecrets(committed, output: secretOutput.output, json: output.json, now: Date())
+        let request = TokenSettingsRequest(description: description, expires: expires, preset: api.api, methods: api.methods)
+        try ValueDelivery.commitAndDeliver(store: store, output: secretOutput, signing: signing, json: output.json) { store, options in
+            try store.generate(request, options)
+        }
     }
 }

@@ -26,6 +26,7 @@ struct ImportCommand: ParsableCommand {
     @OptionGroup var output: JSONOption
 
     func run() throws {
+        StandardStreams.prepare()
         let data: Data
         if file == "-" {
             data = FileHandle.standardInput.readDataToEndOfFile()
@@ -40,24 +41,33 @@ struct ImportCommand: ParsableCommand {
         if newValues > 0 && secretOutput.output == nil {
             throw StoreError.tokenInput("\(newValues) token\(newValues == 1 ? " gets a new value" : "s get new values"): give --output FILE to receive \(newValues == 1 ? "it" : "them")")
         }
-        let store = try store.open()
-        try secretOutput.checkBeforeCommit()
-        let options = try signing.writeOptions(for: store)
-        let bar = ProgressBar(enabled: isatty(STDERR_FILENO) == 1)
-        let committed = try store.importTokens(entries, options) { done, total in bar.show(done, total) }
-        bar.finish()
+        // The file for the new values is made before anything is committed; written once the commit is on the branch,
+        // or the import is undone by a second commit (`Store.deliver`).
+        let destination = newValues > 0 ? try secretOutput.open() : nil
+        let store: Store
+        let options: WriteOptions
+        let committed: CommittedChange
+        do {
+            store = try self.store.open()
+            options = try signing.writeOptions(for: store)
+            let bar = ProgressBar(enabled: isatty(STDERR_FILENO) == 1)
+            committed = try store.importTokens(entries, options) { done, total in bar.show(done, total) }
+            bar.finish()
+        } catch {
+            destination?.discard()
+            throw error
+        }
         let secrets = committed.change.secrets
-        if let path = secretOutput.output, !secrets.isEmpty {
-            try SecretFile.write(committed.change.tokens.compactMap { token in secrets[token.id].map { "\(token.id) \($0.value)\n" } }.joined(),
-                                 to: path)
+        if let destination {
+            try store.deliver(committed, committed.change.tokens.compactMap { token in secrets[token.id].map { "\(token.id) \($0.value)\n" } }.joined(),
+                              to: destination, options)
         }
         let count = committed.change.tokens.count
-        if output.json {
-            Console.out(JSONText.object([("commit", .string(committed.commit.hex)), ("imported", .int(count)),
-                                         ("new_values", .int(secrets.count))]).rendered())
-        } else {
-            Console.out("import: \(count) tokens in commit \(committed.commit.short)\(secrets.isEmpty ? "" : "; \(secrets.count) new values in \(secretOutput.output!)")")
-        }
+        let summary = output.json
+            ? JSONText.object([("commit", .string(committed.commit.hex)), ("imported", .int(count)),
+                               ("new_values", .int(secrets.count))]).rendered()
+            : "import: \(count) tokens in commit \(committed.commit.short)\(secrets.isEmpty ? "" : "; \(secrets.count) new values in \(secretOutput.output!)")"
+        try ValueDelivery.printSummary(summary + "\n", after: committed, valuesIn: destination == nil ? nil : secretOutput.output)
     }
 }
 

@@ -89,9 +89,9 @@ struct SecretOutputOptions: ParsableArguments {
         "Write the new value to this new file (mode 0600) instead of printing it.", valueName: "file"))
     var output: String?
 
-    func checkBeforeCommit() throws {
-        if let output { try SecretFile.checkWritable(output) }
-    }
+    /// Where the values will go, opened before anything is committed: a bad --output path or a closed stdout
+    /// refuses the change while the store is unchanged.
+    func open() throws -> SecretOutput { try SecretOutput.open(file: output) }
 }
 
 /// The API a token may call: a preset or methods picked one by one.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PatServer
+import PatStore
 
 /// The root command: it only names the subcommands; each lives in its own file.
 public struct PatCommand: AsyncParsableCommand {
@@ -84,7 +85,9 @@ enum Console {
 
     static func note(_ text: String) { errorRaw(text) }
 
+    /// Best effort: a stderr that cannot be written has nobody to tell, and must not crash pat after a commit.
     static func errorRaw(_ text: String) {
-        FileHandle.standardError.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
+        guard StandardStreams.standardErrorIsOpen else { return }
+        try? FileHandle.standardError.write(contentsOf: Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
     }
 }

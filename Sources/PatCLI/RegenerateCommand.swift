@@ -24,9 +24,8 @@ struct RegenerateCommand: ParsableCommand {
 
     func run() throws {
         let ids = try ids.map(parseTokenID)
-        let store = try store.open()
-        try secretOutput.checkBeforeCommit()
-        let committed = try store.regenerate(ids, expires: expires, try signing.writeOptions(for: store))
-        try Render.revealSecrets(committed, output: secretOutput.output, json: output.json, now: Date())
+        try ValueDelivery.commitAndDeliver(store: store, output: secretOutput, signing: signing, json: output.json) { store, options in
+            try store.regenerate(ids, expires: expires, options)
+        }
     }
 }

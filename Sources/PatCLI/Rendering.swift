@@ -75,34 +75,29 @@ enum Render {
             + "   \(record.signature.summary); author \(record.author.name) <\(record.author.email)>"
     }
 
-    /// Shown once, right after the commit that records the hash is on the branch.
-    static func revealSecrets(_ committed: CommittedChange, output: String?, json: Bool, now: Date) throws {
+    /// The new values as they are handed over, in one piece: the value, or one "<id> <value>" line per token; on
+    /// standard output with --json, the object that carries them.
+    static func secrets(_ committed: CommittedChange, to destination: SecretOutput.Destination, json: Bool, now: Date) -> String {
+        if destination == .standardOutput && json { return committedJSON(committed, now: now, withValues: true) + "\n" }
         let tokens = committed.change.tokens
-        if let output {
-            let text = tokens.count == 1
-                ? committed.change.secrets[tokens[0].id]!.value + "\n"
-                : tokens.map { "\($0.id) \(committed.change.secrets[$0.id]!.value)\n" }.joined()
-            try SecretFile.write(text, to: output)
-        }
-        let shown = output == nil
-        if json {
-            Console.out(JSONText.object([
-                ("commit", .string(committed.commit.hex)),
-                ("tokens", .array(tokens.map { tokenJSON($0, now: now, secret: shown ? committed.change.secrets[$0.id] : nil) })),
-            ]).rendered())
-            return
-        }
-        for token in tokens {
+        let secrets = committed.change.secrets
+        if tokens.count == 1 { return secrets[tokens[0].id]!.value + "\n" }
+        return tokens.map { "\($0.id) \(secrets[$0.id]!.value)\n" }.joined()
+    }
+
+    static func committedJSON(_ committed: CommittedChange, now: Date, withValues: Bool) -> String {
+        JSONText.object([
+            ("commit", .string(committed.commit.hex)),
+            ("tokens", .array(committed.change.tokens.map {
+                tokenJSON($0, now: now, secret: withValues ? committed.change.secrets[$0.id] : nil)
+            })),
+        ]).rendered()
+    }
+
+    /// One line per token on stderr, once its value is delivered.
+    static func notes(_ committed: CommittedChange) {
+        for token in committed.change.tokens {
             Console.note("\(committed.change.message.operation.rawValue): token \(token.id) \"\(token.description)\", expires \(day(token.expires)), API \(token.api.preset) (\(token.api.methods.count) methods); commit \(committed.commit.short)")
-        }
-        if let output {
-            Console.note("The value\(tokens.count == 1 ? " is" : "s are") in \(output) (mode 0600). pat keeps only the hash.")
-        } else {
-            Console.note("Copy the value\(tokens.count == 1 ? "" : "s") now: pat keeps only the hash and cannot show \(tokens.count == 1 ? "it" : "them") again.")
-            for token in tokens {
-                let secret = committed.change.secrets[token.id]!.value
-                Console.out(tokens.count == 1 ? secret : "\(token.id) \(secret)")
-            }
         }
     }
 }

@@ -15,7 +15,13 @@ public enum StoreError: Error, CustomStringConvertible {
     case signerNotTrusted(fingerprint: String)
     case invalidPrincipal(String)
     case outputExists(String)
+    case outputIsLink(String)
+    case outputIsFolder(String)
+    case outputEmpty
     case outputFailed(String, String)
+    case standardOutputClosed
+    case standardOutputNotWritable
+    case valueNotDelivered(UndeliveredValues)
     case tooManyRetries(Int)
     case signing(String)
     case templates(String)
@@ -54,8 +60,20 @@ public enum StoreError: Error, CustomStringConvertible {
             "'\(principal)' is not a usable signer principal (no spaces, commas, quotes or wildcards)"
         case .outputExists(let path):
             "\(path) already exists; --output writes a new file only, so an old token is never overwritten"
+        case .outputIsLink(let path):
+            "\(path) is a symbolic link; --output writes a new file only and never follows a link"
+        case .outputIsFolder(let path):
+            "\(path) is a folder; --output needs the name of a new file"
+        case .outputEmpty:
+            "--output names no file: the path is empty"
         case .outputFailed(let path, let reason):
-            "cannot write the token to \(path): \(reason)"
+            "cannot create \(path) for --output: \(reason)"
+        case .standardOutputClosed:
+            "standard output is closed, so the new value would have nowhere to go; give --output FILE or run pat with standard output open"
+        case .standardOutputNotWritable:
+            "standard output is not open for writing, so the new value would have nowhere to go; give --output FILE or run pat with standard output open for writing"
+        case .valueNotDelivered(let what):
+            what.description
         case .tooManyRetries(let attempts):
             "gave up after \(attempts) attempts: other writers kept moving the branch"
         case .signing(let reason):

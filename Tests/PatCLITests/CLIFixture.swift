@@ -34,14 +34,15 @@ final class CLIFixture {
     /// Runs pat; a command that changes the store gets the key's password file unless the test says otherwise.
     @discardableResult
     func pat(_ arguments: [String], stdin: String? = nil, password: Bool = true,
-             environment extra: [String: String] = [:], timeout: TimeInterval? = nil) throws -> ProcessResult {
+             environment extra: [String: String] = [:], stdout: FileHandle? = nil,
+             timeout: TimeInterval? = nil) throws -> ProcessResult {
         let needsPassword = password && Self.writing.contains(arguments.first ?? "")
             && !arguments.contains { ["--password-file", "--password-stdin", "--no-password"].contains($0) }
             && !(arguments.first == "signers" && arguments.dropFirst().first == "list")
         var env = environment
         for (key, value) in extra { env[key] = value }
         return try run(patExecutable, arguments + (needsPassword ? ["--password-file", passwordFile] : []),
-                       environment: env, stdin: stdin, directory: directory.path, timeout: timeout)
+                       environment: env, stdin: stdin, directory: directory.path, stdout: stdout, timeout: timeout)
     }
 
     /// `pat generate` on this store; returns (id, value).

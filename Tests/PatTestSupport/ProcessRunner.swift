@@ -11,11 +11,14 @@ public struct ProcessResult: Sendable {
 }
 
 /// Runs a real program (git, ssh-keygen, pat) and waits for it. Output goes through files, so a chatty
-/// program can never block on a full pipe. With `timeout`, a program still running then is killed and its status is
-/// `ProcessResult.timedOut`: a test of something that used to hang fails instead of hanging the suite.
+/// program can never block on a full pipe. `stdout`, when given, replaces the output file (a test that wants
+/// the program to write into /dev/full or a pipe nobody reads); `ProcessResult.stdout` is then empty. With `timeout`,
+/// a program still running then is killed and its status is `ProcessResult.timedOut`: a test of something that used
+/// to hang fails instead of hanging the suite.
 @discardableResult
 public func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
-                stdin: String? = nil, directory: String? = nil, timeout: TimeInterval? = nil) throws -> ProcessResult {
+                stdin: String? = nil, directory: String? = nil, stdout: FileHandle? = nil,
+                timeout: TimeInterval? = nil) throws -> ProcessResult {
     let scratch = TemporaryDirectory("proc")
     let outPath = scratch.file("out"), errPath = scratch.file("err"), inPath = scratch.file("in")
     FileManager.default.createFile(atPath: outPath, contents: nil)
@@ -31,7 +34,7 @@ public func run(_ executable: String, _ arguments: [String], environment: [Strin
     let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
     let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
     let input = try FileHandle(forReadingFrom: URL(fileURLWithPath: inPath))
-    process.standardOutput = out
+    process.standardOutput = stdout ?? out
     process.standardError = err
     process.standardInput = input
     try process.run()
