@@ -42,13 +42,13 @@ let package = Package(
         ),
         // The only module that talks to libgit2.
         .target(name: "PatGit", dependencies: ["CLibGit2", "CZlib"]),
-        // The predefined API sets and the method catalog, shipped inside the binary.
+        // The predefined API sets and the method catalog, compiled into the binary as Swift source
+        // (templates/Generated, made by scripts/gen-templates.py): no resource bundle, so a copied pat runs anywhere.
         .target(
             name: "PatTemplates",
             path: "templates",
-            exclude: ["README.md"],
-            sources: ["PatTemplates.swift"],
-            resources: [.copy("presets"), .copy("catalog")]
+            exclude: ["README.md", "catalog", "presets"],
+            sources: ["PatTemplates.swift", "Generated"]
         ),
         // The store: every token operation as one signed commit.
         .target(name: "PatStore", dependencies: ["PatCore", "PatSSH", "PatGit", "PatTemplates"]),

@@ -3,10 +3,12 @@
 
 usage: scripts/build-catalog.py [SOURCE] [OUTPUT]
 SOURCE defaults to ../shared/data/jelastic-api-methods.json, OUTPUT to templates/catalog/api-methods.json.
-One method per line, sorted by name, so that a change to the catalog reads as a short diff.
+One method per line, sorted by name, so that a change to the catalog reads as a short diff. Then runs
+scripts/gen-templates.py, which compiles the templates into the binary's source.
 """
 import json
 import pathlib
+import subprocess
 import sys
 
 root = pathlib.Path(__file__).resolve().parent.parent
@@ -35,3 +37,5 @@ lines += ["  ]", "}"]
 output.parent.mkdir(parents=True, exist_ok=True)
 output.write_text("\n".join(lines) + "\n")
 print(f"{output}: {len(methods)} methods")
+# The binary carries the templates as Swift source: regenerate it from the new catalog.
+subprocess.run([sys.executable, str(root / "scripts/gen-templates.py")], check=True)
