@@ -5,23 +5,28 @@ import Foundation
 public struct GrantedToken: Sendable, Equatable {
     public let id: TokenID
     public let expires: Date
+    /// When its file says it was created: the newest of these bounds the lifetime cap from below.
+    public let created: Date
     /// Granted methods, looked up ignoring case (the URL form of a call is lower case) straight from the request's
     /// bytes. Tokens with the same list share one table.
     public let methods: MethodNameTable
 
-    public init(id: TokenID, expires: Date, methods: [String]) {
-        self.init(id: id, expires: expires, methodTable: GrantedToken.table(methods))
+    public init(id: TokenID, expires: Date, created: Date = .distantPast, methods: [String]) {
+        self.init(id: id, expires: expires, created: created, methodTable: GrantedToken.table(methods))
     }
 
-    public init(id: TokenID, expires: Date, methodTable: MethodNameTable) {
+    public init(id: TokenID, expires: Date, created: Date = .distantPast, methodTable: MethodNameTable) {
         self.id = id
         self.expires = expires
+        self.created = created
         self.methods = methodTable
     }
 
     public static func table(_ methods: [String]) -> MethodNameTable { MethodNameTable(methods) }
 
-    public init(_ token: Token) { self.init(id: token.id, expires: token.expires, methods: token.api.methods) }
+    public init(_ token: Token) {
+        self.init(id: token.id, expires: token.expires, created: token.created, methods: token.api.methods)
+    }
 }
 
 /// The verified state of a store at one commit, as the decision function reads it.
@@ -31,7 +36,8 @@ public struct AuthorizationSnapshot: Sendable {
     public let tokenPrefix: String
     public let tokens: TokenTable
     /// No token works past this instant, whatever its file says: the end of the day the store's maximum lifetime
-    /// after the snapshot's commit. Every token pat writes expires before it (docs/verifier.md, "Lifetime cap").
+    /// after the later of the snapshot's commit and the newest token's creation. Every token pat writes expires
+    /// before it (docs/verifier.md, "Lifetime cap").
     public let latestExpiry: Date
 
     public init(commit: String, committed: Date, tokenPrefix: String, tokens: TokenTable, latestExpiry: Date = .distantFuture) {
@@ -42,9 +48,11 @@ public struct AuthorizationSnapshot: Sendable {
         self.latestExpiry = latestExpiry
     }
 
-    /// The cap for a commit made at `committed` in a store whose tokens live at most `maxLifetimeDays`.
-    public static func latestExpiry(committed: Date, maxLifetimeDays: Int) -> Date {
-        CivilDate(containing: committed).adding(days: maxLifetimeDays).endOfDay
+    /// The cap for a store whose tokens live at most `maxLifetimeDays`, counted from `since`: the later of the
+    /// commit's date and the newest token's creation. Both are dates a signer's clock chose; taking the later means
+    /// one commit dated in the past (a machine whose clock was reset) cannot expire every token at once.
+    public static func latestExpiry(since: Date, maxLifetimeDays: Int) -> Date {
+        CivilDate(containing: since).adding(days: maxLifetimeDays).endOfDay
     }
 }
 
@@ -79,6 +87,8 @@ public struct Decision: Sendable, Equatable {
         case invalidMethod(String)
         case unknownToken
         case expired(Date)
+        /// The token's file says it expires later, but the store's maximum lifetime ends it at `cap`.
+        case lifetimeReached(cap: Date, fileSays: Date)
         case notGranted
     }
 
@@ -101,6 +111,8 @@ public struct Decision: Sendable, Equatable {
         case .invalidMethod(let method): "'\(method.prefix(200))' is not an API method (group.Service.Method)"
         case .unknownToken: "unknown token: never issued, removed, or replaced by regenerate"
         case .expired(let date): "token \(tokenID?.rawValue ?? "") expired at \(Timestamp.format(date))"
+        case .lifetimeReached(let cap, let fileSays):
+            "token \(tokenID?.rawValue ?? "") reached the store's maximum lifetime at \(Timestamp.format(cap)) (its file says it expires \(Timestamp.format(fileSays)))"
         case .notGranted: "permission denied: token \(tokenID?.rawValue ?? "") does not grant \(permission ?? "")"
         }
     }
@@ -142,8 +154,10 @@ public enum Authorizer {
         }
         // Dictionary lookup by digest; Digest's == is constant-time.
         guard let granted = snapshot.tokens[secret.digest] else { return .deny(.unknownToken, .unknownToken) }
-        let expires = min(granted.expires, snapshot.latestExpiry)
-        guard now < expires else { return .deny(.expiredToken, .expired(expires), token: granted.id) }
+        guard now < granted.expires else { return .deny(.expiredToken, .expired(granted.expires), token: granted.id) }
+        guard now < snapshot.latestExpiry else {
+            return .deny(.expiredToken, .lifetimeReached(cap: snapshot.latestExpiry, fileSays: granted.expires), token: granted.id)
+        }
         if let canonical = granted.methods.canonical(key) {
             return Decision(result: .ok, tokenID: granted.id, permission: canonical, reason: .none)
         }

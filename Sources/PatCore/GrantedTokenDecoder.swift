@@ -65,12 +65,12 @@ public struct GrantedTokenDecoder {
         let object = JSONFields(path: path, object: fields)
         let (id, hash) = try TokenFile.identity(object, path: path)
         let expires = try object.date("expires")
-        _ = try object.date("created")
+        let created = try object.date("created")
         _ = try object.string("description")
         _ = try object.object("api").string("preset")
         guard let methodsRange else { throw object.fail("field 'methods' is missing or not a list of strings") }
         let raw = RawBytes(Array(buffer[methodsRange]))
-        if let shared = methodSets[raw] { return (hash, GrantedToken(id: id, expires: expires, methodTable: shared)) }
+        if let shared = methodSets[raw] { return (hash, GrantedToken(id: id, expires: expires, created: created, methodTable: shared)) }
         let names: [String]
         do {
             names = try JSONFields(path: path, object: ["methods": JSONValue.parse(raw.bytes)]).strings("methods")
@@ -81,7 +81,7 @@ public struct GrantedTokenDecoder {
         }
         let table = GrantedToken.table(names)
         methodSets[raw] = table
-        return (hash, GrantedToken(id: id, expires: expires, methodTable: table))
+        return (hash, GrantedToken(id: id, expires: expires, created: created, methodTable: table))
     }
 
     /// Walks an object's members, refusing duplicate keys; `body` must consume each value.

@@ -16,6 +16,9 @@ public struct TokenTable: Sendable, ExpressibleByDictionaryLiteral {
         for (digest, token) in elements { self[digest] = token }
     }
 
+    /// Every digest and its token, in no particular order.
+    public var entries: [(SHA256.Digest, GrantedToken)] { buckets.flatMap { $0.map { ($0.key, $0.value) } } }
+
     @inline(__always)
     static func bucket(_ digest: SHA256.Digest) -> Int { digest.withUnsafeBytes { Int($0[0]) } }
 

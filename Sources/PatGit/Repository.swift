@@ -182,19 +182,16 @@ public final class Repository {
         return ObjectID(oid)
     }
 
-    /// Commit ids reachable from `start` but not from `excluding`, newest first (topological, then time),
-    /// at most `limit`.
-    public func history(from start: ObjectID, excluding: ObjectID? = nil, limit: Int = .max) throws(GitError) -> [ObjectID] {
+    /// Commit ids reachable from `start`, newest first (topological, then time), at most `limit`. (No "but not
+    /// from" form: libgit2's revwalk decides what a hidden commit hides by commit dates, and with skewed dates it
+    /// lets ancestors of the hidden side through. The trust rule walks the graph itself.)
+    public func history(from start: ObjectID, limit: Int = .max) throws(GitError) -> [ObjectID] {
         var walker: OpaquePointer?
         try check(git_revwalk_new(&walker, pointer), "walk history")
         defer { git_revwalk_free(walker) }
         git_revwalk_sorting(walker, GIT_SORT_TOPOLOGICAL.rawValue | GIT_SORT_TIME.rawValue)
         var startID = start.raw
         try check(git_revwalk_push(walker, &startID), "walk from \(start.short)")
-        if let excluding {
-            var hidden = excluding.raw
-            try check(git_revwalk_hide(walker, &hidden), "walk without \(excluding.short)")
-        }
         var ids: [ObjectID] = []
         var oid = git_oid()
         while ids.count < limit {

@@ -20,6 +20,8 @@ public struct VerifiedSnapshot: Sendable {
     let collisions: [SHA256.Digest: [GrantedToken]]
     /// Tokens whose file says they expire after the lifetime cap (`AuthorizationSnapshot.latestExpiry`).
     let beyondLifetime: [(SHA256.Digest, GrantedToken)]
+    /// The latest creation date of any token file in the snapshot (distantPast when it has none).
+    let newestCreated: Date
     /// How many token files this load read and decoded (the rest were reused from the previous snapshot).
     public let filesRead: Int
 
@@ -50,6 +52,9 @@ struct DigestTable {
             tokens[digest] = token
         }
     }
+
+    /// Every token in the commit, those denied for sharing a hash included.
+    var allTokens: [GrantedToken] { tokens.entries.map(\.1) + collisions.values.flatMap { $0 } }
 
     mutating func remove(_ digest: SHA256.Digest, _ token: GrantedToken) {
         if var holders = collisions[digest] {
@@ -127,17 +132,37 @@ enum SnapshotLoader {
                 for (digest, token) in shard.tokens.suffix(came) { table.insert(digest, token) }
             }
         }
-        // Tokens past the lifetime cap: those read now, and those found before that are still there.
-        let latestExpiry = AuthorizationSnapshot.latestExpiry(committed: info.time, maxLifetimeDays: settings.maxLifetimeDays)
-        var beyondLifetime = (reusable?.beyondLifetime ?? []).filter { digest, token in
-            table.tokens[digest].map { $0.id == token.id && $0.expires == token.expires } ?? false
+        // The newest creation date. A first load has read every token; a reload keeps the previous one unless a
+        // token that could have held it went.
+        let came = changed.flatMap { $0.shard.tokens.suffix($0.came) }
+        let newestCame = came.map(\.1.created).max() ?? .distantPast
+        let newestCreated: Date
+        if let reusable {
+            let shardGone = reusable.shards.keys.contains { shards[$0] == nil }
+            let newestGone = changed.contains { $0.gone.contains { $0.1.created >= reusable.newestCreated } }
+            newestCreated = shardGone || newestGone ? (table.allTokens.map(\.created).max() ?? .distantPast)
+                : max(reusable.newestCreated, newestCame)
+        } else {
+            newestCreated = newestCame
         }
-        for (_, shard, came) in changed {
-            for (digest, token) in shard.tokens.suffix(came) where token.expires > latestExpiry { beyondLifetime.append((digest, token)) }
+        // Tokens past the lifetime cap, the same list on a first load and a reload: when the cap moved earlier every
+        // token is looked at again, otherwise those read now and those found before that are still there.
+        let latestExpiry = AuthorizationSnapshot.latestExpiry(since: max(info.time, newestCreated),
+                                                              maxLifetimeDays: settings.maxLifetimeDays)
+        let candidates: [(SHA256.Digest, GrantedToken)]
+        if let reusable {
+            candidates = reusable.authorization.latestExpiry <= latestExpiry ? reusable.beyondLifetime + came : table.tokens.entries
+        } else {
+            candidates = came
         }
-        beyondLifetime.removeAll { $0.1.expires <= latestExpiry }
+        var reported = Set<TokenID>()
+        let beyondLifetime = candidates.filter { digest, token in
+            token.expires > latestExpiry && table.tokens[digest].map { $0.id == token.id && $0.expires == token.expires } == true
+                && reported.insert(token.id).inserted
+        }
+        let base = CivilDate(containing: max(info.time, newestCreated))
         for (_, token) in beyondLifetime {
-            problems.append(SnapshotProblem(path: token.id.path, reason: "expires \(CivilDate(containing: token.expires)), beyond the store's maximum lifetime of \(settings.maxLifetimeDays) days; it works until \(CivilDate(containing: latestExpiry)) at the latest"))
+            problems.append(SnapshotProblem(path: token.id.path, reason: "expires \(CivilDate(containing: token.expires)), beyond the store's maximum lifetime of \(settings.maxLifetimeDays) days from \(base) (the later of the head commit's date and the newest token's creation); it works until \(CivilDate(containing: latestExpiry)) at the latest"))
         }
         for tokens in table.collisions.values {
             for token in tokens {
@@ -150,7 +175,8 @@ enum SnapshotLoader {
             authorization: AuthorizationSnapshot(commit: commit.hex, committed: info.time, tokenPrefix: settings.tokenPrefix,
                                                  tokens: table.tokens, latestExpiry: latestExpiry),
             problems: problems.sorted { $0.path < $1.path }, tokensTree: tokensTree, shards: shards,
-            collisions: table.collisions, beyondLifetime: beyondLifetime, filesRead: decoder.decoded)
+            collisions: table.collisions, beyondLifetime: beyondLifetime, newestCreated: newestCreated,
+            filesRead: decoder.decoded)
     }
 
     /// One shard folder. Anything but a regular JSON file of a valid token is a problem, never a token. With the

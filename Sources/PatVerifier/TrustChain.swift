@@ -72,12 +72,16 @@ struct TrustChain {
             throw VerifierError.trustRootNotInHistory(base.hex)
         }
         // Oldest first, so the first refusal names the commit that broke the chain.
+        var landed: Set<ObjectID>?
         for commit in mainLine.reversed() {
-            try verifyMainLine(commit)
+            try verifyMainLine(commit, landed: &landed)
+            landed?.insert(commit.id)
         }
     }
 
-    private mutating func verifyMainLine(_ commit: Commit) throws {
+    /// `landed`: every commit reachable from the main line up to the commit's first parent, found by a full walk at
+    /// the first merge and grown as the walk goes on (nil until then), so what a merge brings in is exact.
+    private mutating func verifyMainLine(_ commit: Commit, landed: inout Set<ObjectID>?) throws {
         let key = try signingKey(of: commit)
         guard let landing = commit.parents.first else {
             guard case .allowedSigners(let pinned) = root else { throw VerifierError.rootCommitNotPinned(commit: commit.id.hex) }
@@ -89,16 +93,40 @@ struct TrustChain {
         try checkTrustedByParents(commit, key)
         guard commit.parents.count == 2 else { return }
         let trusted = try signers(ofCommit: landing, judging: commit.id)
+        if landed == nil { landed = Set(try repository.history(from: landing)) }
         // Rule 3: what the merge brings in, oldest first.
-        for id in try repository.history(from: commit.parents[1], excluding: landing).reversed() {
-            let side = try read(id)
+        let brought = try commits(from: commit.parents[1], notIn: landed!)
+        for side in brought {
             let sideKey = try signingKey(of: side)
-            guard !side.parents.isEmpty else { throw VerifierError.unrelatedHistory(commit: id.hex, merge: commit.id.hex) }
+            guard !side.parents.isEmpty else { throw VerifierError.unrelatedHistory(commit: side.id.hex, merge: commit.id.hex) }
             try checkTrustedByParents(side, sideKey)
             guard trusted.principal(for: sideKey) != nil else {
-                throw VerifierError.untrustedWhereItLands(commit: id.hex, fingerprint: sideKey.fingerprint, merge: commit.id.hex)
+                throw VerifierError.untrustedWhereItLands(commit: side.id.hex, fingerprint: sideKey.fingerprint, merge: commit.id.hex)
             }
         }
+        landed!.formUnion(brought.map(\.id))
+    }
+
+    /// The commits reachable from `start` and not in `known`, parents before children. A graph walk, not a
+    /// revwalk with a hidden side: libgit2's revwalk decides what is hidden by commit dates, which the signer of
+    /// a commit chooses, and with skewed dates it lets ancestors of the hidden side through.
+    private func commits(from start: ObjectID, notIn known: Set<ObjectID>) throws -> [Commit] {
+        guard !known.contains(start) else { return [] }
+        var ordered: [Commit] = []
+        var seen: Set<ObjectID> = [start]
+        var stack: [(commit: Commit, nextParent: Int)] = [(try read(start), 0)]
+        while let (commit, next) = stack.popLast() {
+            guard next < commit.parents.count else {
+                ordered.append(commit)
+                continue
+            }
+            stack.append((commit, next + 1))
+            let parent = commit.parents[next]
+            if !known.contains(parent), seen.insert(parent).inserted {
+                stack.append((try read(parent), 0))
+            }
+        }
+        return ordered
     }
 
     /// Rule 2: the signer is trusted by the allowed_signers of every parent. For a merge that is both sides, so a

@@ -60,4 +60,43 @@ import Testing
         #expect(result.status != ProcessResult.timedOut && result.status != 0)
         #expect(result.stderr.contains("pat: error:"))
     }
+
+    /// libgit2 reads objects through a store's alternates with the same loop: a truncated object in the folder an
+    /// alternates file names (here a `--shared` clone's, and one named by a relative path) fails the same way.
+    @Test(arguments: ["absolute", "relative"])
+    func aTruncatedObjectInAnAlternate(path kind: String) throws {
+        let fixture = try CLIFixture()
+        try fixture.generate("first")
+        let clone = fixture.directory.file("clone.git")
+        try #require(git(["clone", "-q", "--bare", "--shared", fixture.store, clone]).status == 0)
+        if kind == "relative" {
+            try "../../store/objects\n".write(toFile: clone + "/objects/info/alternates", atomically: true, encoding: .utf8)
+            #expect(fixture.store.hasSuffix("/store"), "the relative path names the fixture's store")
+        }
+        let tree = try git(["rev-parse", "main^{tree}"], in: fixture.store).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(!FileManager.default.fileExists(atPath: "\(clone)/objects/\(tree.prefix(2))/\(tree.dropFirst(2))"))
+        let file = "\(fixture.store)/objects/\(tree.prefix(2))/\(tree.dropFirst(2))"
+        chmod(file, 0o644)
+        truncate(file, 20)
+        let result = try fixture.pat(["list", "--store", clone], timeout: 60)
+        #expect(result.status != ProcessResult.timedOut, "pat hung")
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("loose object \(tree) is damaged"), "\(result.stderr)")
+    }
+
+    /// git reads packs first, so a damaged loose copy of a packed object does not matter to it; nor to pat.
+    @Test func aDamagedLooseCopyOfAPackedObject() throws {
+        let fixture = try CLIFixture()
+        try fixture.generate("first")
+        let head = try git(["rev-parse", "main"], in: fixture.store).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let file = "\(fixture.store)/objects/\(head.prefix(2))/\(head.dropFirst(2))"
+        let loose = try Data(contentsOf: URL(fileURLWithPath: file))
+        try #require(git(["gc", "-q"], in: fixture.store).status == 0)
+        try FileManager.default.createDirectory(atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try loose.prefix(20).write(to: URL(fileURLWithPath: file))
+        #expect(try git(["cat-file", "-t", head], in: fixture.store).stdout == "commit\n", "git reads it from the pack")
+        let result = try fixture.pat(["list", "--store", fixture.store], timeout: 60)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("first"))
+    }
 }

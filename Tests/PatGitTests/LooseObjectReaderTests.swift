@@ -106,6 +106,37 @@ import Testing
     }
 }
 
+extension LooseObjectReaderTests {
+    /// A file far larger than its header's size (here a sparse 512 MiB behind a 6-byte blob's header) is refused
+    /// from its first bytes, not read whole into memory; so is a header that declares more than its file can hold.
+    @Test func theHeaderBoundsWhatIsRead() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("repo")
+        try #require(git(["init", "-q", "--bare", path]).status == 0)
+        let blob = try run("git", ["-C", path, "hash-object", "-w", "--stdin"], stdin: "hello\n").stdout.trimmingCharacters(in: .newlines)
+        let file = "\(path)/objects/\(blob.prefix(2))/\(blob.dropFirst(2))"
+        chmod(file, 0o644)
+        let whole = LooseObject.encode(type: "blob", content: Array("hello\n".utf8))
+        try Data(whole).write(to: URL(fileURLWithPath: file))
+        truncate(file, 512 << 20)
+        let repository = try Repository.open(at: path)
+        #expect {
+            _ = try repository.readBlob(ObjectID(hex: blob)!)
+        } throws: { error in
+            (error as? GitError)?.message.contains("its file has 536870912 bytes, far more than the 6 bytes its header declares can take") == true
+        }
+        // One stored block whose header declares far more than the file holds.
+        let payload = Array("blob 99999999\0hello\n".utf8)
+        var adler = Adler32()
+        adler.update(payload)
+        let length = payload.count
+        let lying = [0x78, 0x01, 0x01, UInt8(length), 0x00, ~UInt8(length), 0xFF] + payload
+            + [UInt8(adler.value >> 24), UInt8((adler.value >> 16) & 0xFF), UInt8((adler.value >> 8) & 0xFF), UInt8(adler.value & 0xFF)]
+        guard case .failure(let damage) = Self.decode(lying) else { Issue.record("read as whole"); return }
+        #expect(damage.reason.contains("its header declares 99999999 bytes, more than its \(lying.count)-byte file can hold"), "\(damage.reason)")
+    }
+}
+
 extension Array where Element == UInt8 {
     func replacing(_ old: [UInt8], with new: [UInt8]) -> [UInt8] {
         guard let start = (0...(count - old.count)).first(where: { Array(self[$0..<($0 + old.count)]) == old }) else { return self }

@@ -60,13 +60,26 @@ import Testing
         }
 
         /// `git commit-tree -S` with the given key (alice's by default); `key: nil` for alice.
-        func commit(_ tree: String, parents: [String], key: String? = nil, message: String) throws -> String {
+        /// `date`: the commit's author and committer date (git's own format), which a signer is free to choose.
+        func commit(_ tree: String, parents: [String], key: String? = nil, message: String, date: String? = nil) throws -> String {
+            var environment = ["GIT_AUTHOR_NAME": "X", "GIT_AUTHOR_EMAIL": "x@example.com",
+                               "GIT_COMMITTER_NAME": "X", "GIT_COMMITTER_EMAIL": "x@example.com"]
+            if let date { environment["GIT_AUTHOR_DATE"] = date; environment["GIT_COMMITTER_DATE"] = date }
             let result = try git(["-c", "gpg.format=ssh", "-c", "user.signingkey=\(key ?? fixture.base.keyPath)", "commit-tree", tree]
-                + parents.flatMap { ["-p", $0] } + ["-S", "-m", message], in: store,
-                environment: ["GIT_AUTHOR_NAME": "X", "GIT_AUTHOR_EMAIL": "x@example.com",
-                              "GIT_COMMITTER_NAME": "X", "GIT_COMMITTER_EMAIL": "x@example.com"])
+                + parents.flatMap { ["-p", $0] } + ["-S", "-m", message], in: store, environment: environment)
             try fixture.check(result)
             return result.stdout.trimmingCharacters(in: .newlines)
+        }
+
+        /// Ten main-line commits after `start`, dated in 2001: more than the five a revwalk reads past the last
+        /// interesting date before it stops.
+        func pastDatedMainLine(from start: String) throws -> String {
+            var tip = start
+            for index in 1...10 {
+                tip = try commit(try tree(tip, adding: ["notes/\(index)": "\(index)\n"]), parents: [tip],
+                                 message: "dated 2001, \(index)", date: "2001-01-01T00:00:\(10 + index)Z")
+            }
+            return tip
         }
 
         func setMain(_ commit: String) throws { try fixture.check(git(["update-ref", "refs/heads/main", commit], in: store)) }
@@ -163,6 +176,34 @@ import Testing
             let verify = try git(["-c", "gpg.ssh.allowedSignersFile=\(history.fixture.pinned)", "verify-commit", commit], in: history.store)
             #expect(verify.status == 0, "\(verify.stderr)")
         }
+    }
+
+    /// Commit dates are the signer's choice: a main line dated in the past and a side branch dated in the future
+    /// make a date-driven revwalk count the whole shared history as brought in by the merge (down to the first
+    /// commit: "unrelated history"). What a merge brings in is decided by the graph alone.
+    @Test func aCleanMergeWithSkewedCommitDates() throws {
+        let history = try History()
+        let token = try history.craftedToken("side")
+        let pastLine = try history.pastDatedMainLine(from: history.c[4])
+        let future = try history.commit(try history.tree(history.c[4], adding: [token.path: token.file]), parents: [history.c[4]],
+                                        message: "dated 2099", date: "2099-01-01T00:00:00Z")
+        // git's own `rev-list main^1..main^2` counts the shared history as brought in, too
+        let merge = try history.commit(try history.tree(pastLine, adding: [token.path: token.file]), parents: [pastLine, future],
+                                       message: "merge")
+        let revList = try git(["rev-list", "\(pastLine)..\(future)"], in: history.store).stdout.split(separator: "\n")
+        #expect(revList.count > 1, "the skew misleads a date-driven walk")
+        try history.setMain(merge)
+        try history.expectAccepted(merge)
+        #expect(history.decide(history.verifier, token.value).isAllowed)
+
+        // the same skew does not hide what a merge really brings in: bob's old side branch is still refused
+        let attacked = try History()
+        let (x, bobs) = try attacked.bobsSideBranch()
+        let old = try attacked.pastDatedMainLine(from: attacked.c[4])
+        let bobsMerge = try attacked.commit(try attacked.tree(old, adding: [bobs.path: bobs.file]), parents: [old, x],
+                                            message: "merge", date: "2099-01-01T00:00:00Z")
+        try attacked.setMain(bobsMerge)
+        try attacked.expectRefused("where it lands", token: bobs.value)
     }
 
     /// Each side of a criss-cross has merged the other; one of the side commits is the removed key's.

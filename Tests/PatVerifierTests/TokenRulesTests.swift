@@ -76,7 +76,7 @@ import Testing
         let seconds = try #require(TimeInterval(git(["log", "-1", "--format=%ct", head], in: fixture.store).stdout
             .trimmingCharacters(in: .whitespacesAndNewlines)))
         let committed = Date(timeIntervalSince1970: seconds)
-        let cap = AuthorizationSnapshot.latestExpiry(committed: committed, maxLifetimeDays: StoreSettings.defaultMaxLifetimeDays)
+        let cap = AuthorizationSnapshot.latestExpiry(since: max(committed, now), maxLifetimeDays: StoreSettings.defaultMaxLifetimeDays)
         for verifier in try bothWays(fixture, following) {
             let snapshot = try #require(verifier.current)
             #expect(snapshot.problems.map(\.path) == [far.path])
@@ -85,12 +85,50 @@ import Testing
             let later = Authorizer.decide(snapshot.authorization, token: far.value, method: "environment.Deployment.Deploy",
                                           at: cap.addingTimeInterval(1))
             #expect(later.result == .expiredToken)
+            #expect(later.error?.contains("reached the store's maximum lifetime at \(Timestamp.format(cap)) (its file says it expires") == true,
+                    "\(later.error ?? "")")
         }
         // Tokens pat itself writes are never touched by the cap.
         let (_, secret) = try fixture.base.generate("normal", expires: "+366d")
         for verifier in try bothWays(fixture, following) {
             #expect(verifier.current!.problems.map(\.path) == [far.path])
             #expect(fixture.decide(verifier, secret.value).isAllowed)
+        }
+    }
+
+    /// The cap counts from the later of the head commit's date and the newest token's creation: one commit from a
+    /// machine whose clock was reset to the past does not expire every token.
+    @Test func aCommitDatedInThePastExpiresNothing() throws {
+        let fixture = try VerifierFixture()
+        let (_, secret) = try fixture.base.generate("in use", expires: "+30d")
+        let following = try fixture.verifier()
+        guard case .loaded = following.refresh() else { Issue.record("first load refused"); return }
+        try fixture.commitFiles(["notes/clock": "reset\n"], message: "from a machine whose clock says 1971",
+                                date: "1971-01-01T00:00:00Z")
+        for verifier in try bothWays(fixture, following) {
+            #expect(fixture.decide(verifier, secret.value).isAllowed, "\(fixture.decide(verifier, secret.value).error ?? "")")
+            #expect(verifier.current!.problems.isEmpty)
+        }
+    }
+
+    /// When the cap moves earlier (the token that was created last goes), a reload reports every token beyond it,
+    /// exactly as a cold load does, those in shards the commit did not touch included.
+    @Test func aReloadReportsWhatAColdLoadReportsWhenTheCapMovesEarlier() throws {
+        let fixture = try VerifierFixture()
+        let day: TimeInterval = 86_400
+        let now = Date()
+        let lasting = try fixture.craftedToken("lasting", expires: now.addingTimeInterval(500 * day))
+        let future = try fixture.craftedToken("from the future", created: now.addingTimeInterval(300 * day),
+                                              expires: now.addingTimeInterval(310 * day))
+        try #require(lasting.path.split(separator: "/")[1] != future.path.split(separator: "/")[1], "the two tokens share a shard")
+        let following = try fixture.verifier()
+        try fixture.commitFiles([lasting.path: lasting.file, future.path: future.file], message: "two tokens")
+        for verifier in try bothWays(fixture, following) {
+            #expect(verifier.current!.problems.isEmpty, "\(verifier.current!.problems)")
+        }
+        try fixture.commitFiles([future.path: nil], message: "the newest token goes")
+        for verifier in try bothWays(fixture, following) {
+            #expect(verifier.current!.problems.map(\.path) == [lasting.path])
         }
     }
 }

@@ -31,11 +31,12 @@ final class VerifierFixture {
     }
 
     @discardableResult
-    func gitIn(_ arguments: [String], stdin: String? = nil) throws -> ProcessResult {
+    func gitIn(_ arguments: [String], stdin: String? = nil, environment extra: [String: String] = [:]) throws -> ProcessResult {
         var environment = ["GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": "/dev/null", "GIT_AUTHOR_NAME": "Alice",
                            "GIT_AUTHOR_EMAIL": "alice@example.com", "GIT_COMMITTER_NAME": "Alice",
                            "GIT_COMMITTER_EMAIL": "alice@example.com"]
         environment["GIT_DIR"] = nil
+        environment.merge(extra) { _, new in new }
         return try run("git", ["-C", work] + arguments, environment: environment, stdin: stdin)
     }
 
@@ -47,9 +48,11 @@ final class VerifierFixture {
 
     /// Commits everything in the clone with `git commit -S` (signed by `key`, Alice's by default) and pushes.
     @discardableResult
-    func commitAndPush(_ message: String, key: String? = nil, force: Bool = false, addAll: Bool = true) throws -> String {
+    func commitAndPush(_ message: String, key: String? = nil, force: Bool = false, addAll: Bool = true,
+                       date: String? = nil) throws -> String {
         if addAll { try check(gitIn(["add", "-A"])) }
-        try check(gitIn(["-c", "user.signingkey=\(key ?? base.keyPath)", "commit", "-q", "-S", "-m", message]))
+        let dated = date.map { ["GIT_AUTHOR_DATE": $0, "GIT_COMMITTER_DATE": $0] } ?? [:]
+        try check(gitIn(["-c", "user.signingkey=\(key ?? base.keyPath)", "commit", "-q", "-S", "-m", message], environment: dated))
         try check(gitIn(["push", "-q"] + (force ? ["-f"] : []) + ["origin", "HEAD:main"]))
         return try gitIn(["rev-parse", "HEAD"]).stdout.trimmingCharacters(in: .newlines)
     }
@@ -87,19 +90,19 @@ final class VerifierFixture {
 
     /// A token file as a trusted signer could write it by hand, and the value whose hash it holds.
     func craftedToken(_ description: String, value: String? = nil, methods: [String]? = nil,
-                      expires: Date = Date().addingTimeInterval(86_400 * 30)) throws -> (path: String, file: String, value: String) {
+                      created: Date = Date(), expires: Date = Date().addingTimeInterval(86_400 * 30)) throws -> (path: String, file: String, value: String) {
         let secret = value ?? TokenSecret.generate(prefix: "pat").value
         let granted = methods ?? ["environment.Deployment.Deploy"]
         let token = Token(id: TokenID.generate(), description: description,
                           hash: TokenHash(digest: SHA256.hash(data: Array(secret.utf8))),
-                          created: Date(), expires: expires,
+                          created: created, expires: expires,
                           api: APIGrant(preset: APIGrant.custom, methods: granted))
         return (token.id.path, TokenFile.encode(token), secret)
     }
 
     /// Writes files into the work clone (after pulling) and commits them signed by Alice.
     @discardableResult
-    func commitFiles(_ files: [String: String?], message: String) throws -> String {
+    func commitFiles(_ files: [String: String?], message: String, date: String? = nil) throws -> String {
         try pull()
         for (path, content) in files {
             let full = work + "/" + path
@@ -110,7 +113,7 @@ final class VerifierFixture {
                 try FileManager.default.removeItem(atPath: full)
             }
         }
-        return try commitAndPush(message)
+        return try commitAndPush(message, date: date)
     }
 
     struct Failed: Error, CustomStringConvertible { let description: String }
