@@ -54,8 +54,27 @@ public final class StoreVerifier {
             guard (try? repository.hasObject(id)) == true else {
                 throw VerifierError.unreadableState(stateFile, "commit \(id.short) is not in the store (was history rewritten?)")
             }
+            guard (try? repository.commit(id)) != nil else {
+                throw VerifierError.unreadableState(stateFile, "\(id.short) is not a commit")
+            }
+            // A state file from another store or history must not replace the pinned root as the base.
+            if case .commit(let root) = trustRoot, try !Self.mainLine(of: id, reaches: root, in: repository) {
+                throw VerifierError.unreadableState(stateFile, "commit \(id.short) does not descend along first parents from the pinned trust root \(root.short): the file belongs to another store or history")
+            }
             verifiedHead = id
         }
+    }
+
+    /// Whether `root` is on the first-parent line of `head` (one pass down that line).
+    static func mainLine(of head: ObjectID, reaches root: ObjectID, in repository: Repository) throws -> Bool {
+        var cursor: ObjectID? = head
+        while let id = cursor {
+            if id == root { return true }
+            do { cursor = try repository.commit(id).parents.first } catch {
+                throw VerifierError.git("cannot read commit \(id.short) below the state file's head: \(error.message)")
+            }
+        }
+        return false
     }
 
     /// The branch's current commit: one ref read, cheap enough to poll.

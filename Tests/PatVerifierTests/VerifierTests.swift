@@ -88,6 +88,28 @@ import Testing
         try (String(repeating: "2", count: 40) + "\n").write(toFile: fixture.state, atomically: true, encoding: .utf8)
         #expect(performing: { try fixture.verifier() }, throws: { "\($0)".contains("is not in the store") })
     }
+
+    /// With a pinned root commit, a state file naming a commit off that root's line (another store's, a rewritten
+    /// history's, a blob) does not become the base.
+    @Test func aStateFileMustDescendFromThePinnedRoot() throws {
+        let fixture = try VerifierFixture()
+        try fixture.base.generate("one")
+        let root = try #require(ObjectID(hex: git(["rev-list", "--max-parents=0", "main"], in: fixture.store).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)))
+        let tree = try git(["rev-parse", "main^{tree}"], in: fixture.store).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let stranger = try git(["commit-tree", tree, "-m", "another first commit"], in: fixture.store).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        try (stranger + "\n").write(toFile: fixture.state, atomically: true, encoding: .utf8)
+        #expect(performing: { try fixture.verifier(trust: .commit(root)) },
+                throws: { "\($0)".contains("does not descend along first parents from the pinned trust root \(root.short)") })
+        try (tree + "\n").write(toFile: fixture.state, atomically: true, encoding: .utf8)
+        #expect(performing: { try fixture.verifier(trust: .commit(root)) }, throws: { "\($0)".contains("is not a commit") })
+        // the state file of this store's own history is fine
+        try (fixture.head() + "\n").write(toFile: fixture.state, atomically: true, encoding: .utf8)
+        let verifier = try fixture.verifier(trust: .commit(root))
+        guard case .loaded(let snapshot) = verifier.refresh() else { Issue.record("refused"); return }
+        #expect(snapshot.commit == (try fixture.head()))
+    }
 }
 
 @Suite struct AuthorizerTests {
