@@ -59,11 +59,19 @@ struct VerifyCommand: ParsableCommand {
         }
     }
 
+    static let problemsShown = 20
+
     private func decide() throws -> Decision {
         let token = try readToken()
         let verifier = try trust.makeVerifier(store: store.path)
         if case .refused(let error) = verifier.refresh() {
             Console.note("pat: warning: \(error)")
+        }
+        // Token files the verified commit holds but cannot use: each of them is denied.
+        let problems = verifier.current?.problems ?? []
+        for problem in problems.prefix(Self.problemsShown) { Console.note("pat: warning: \(problem)") }
+        if problems.count > Self.problemsShown {
+            Console.note("pat: warning: and \(problems.count - Self.problemsShown) more token files with problems (`pat serve`'s /healthz lists them all)")
         }
         let catalog = try BuiltInTemplates.catalog()
         let methodName: String

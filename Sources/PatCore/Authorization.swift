@@ -39,13 +39,17 @@ public struct AuthorizationSnapshot: Sendable {
     /// after the later of the snapshot's commit and the newest token's creation. Every token pat writes expires
     /// before it (docs/verifier.md, "Lifetime cap").
     public let latestExpiry: Date
+    /// Hashes that two or more token files hold: not in `tokens`, every one of those files is denied.
+    public let sharedHashes: Set<SHA256.Digest>
 
-    public init(commit: String, committed: Date, tokenPrefix: String, tokens: TokenTable, latestExpiry: Date = .distantFuture) {
+    public init(commit: String, committed: Date, tokenPrefix: String, tokens: TokenTable, latestExpiry: Date = .distantFuture,
+                sharedHashes: Set<SHA256.Digest> = []) {
         self.commit = commit
         self.committed = committed
         self.tokenPrefix = tokenPrefix
         self.tokens = tokens
         self.latestExpiry = latestExpiry
+        self.sharedHashes = sharedHashes
     }
 
     /// The cap for a store whose tokens live at most `maxLifetimeDays`, counted from `since`: the later of the
@@ -86,6 +90,8 @@ public struct Decision: Sendable, Equatable {
         case malformedToken(TokenFormatError)
         case invalidMethod(String)
         case unknownToken
+        /// The value's hash is in several token files, and so denied for all of them.
+        case sharedHash
         case expired(Date)
         /// The token's file says it expires later, but the store's maximum lifetime ends it at `cap`.
         case lifetimeReached(cap: Date, fileSays: Date)
@@ -110,6 +116,7 @@ public struct Decision: Sendable, Equatable {
         case .malformedToken(let error): "malformed token: \(error.message)"
         case .invalidMethod(let method): "'\(method.prefix(200))' is not an API method (group.Service.Method)"
         case .unknownToken: "unknown token: never issued, removed, or replaced by regenerate"
+        case .sharedHash: "token denied: several token files in the store hold its hash, and a hash that is shared is denied for all of them"
         case .expired(let date): "token \(tokenID?.rawValue ?? "") expired at \(Timestamp.format(date))"
         case .lifetimeReached(let cap, let fileSays):
             "token \(tokenID?.rawValue ?? "") reached the store's maximum lifetime at \(Timestamp.format(cap)) (its file says it expires \(Timestamp.format(fileSays)))"
@@ -153,7 +160,9 @@ public enum Authorizer {
             return .deny(.invalidMethod, .invalidMethod(method))
         }
         // Dictionary lookup by digest; Digest's == is constant-time.
-        guard let granted = snapshot.tokens[secret.digest] else { return .deny(.unknownToken, .unknownToken) }
+        guard let granted = snapshot.tokens[secret.digest] else {
+            return .deny(.unknownToken, snapshot.sharedHashes.contains(secret.digest) ? .sharedHash : .unknownToken)
+        }
         guard now < granted.expires else { return .deny(.expiredToken, .expired(granted.expires), token: granted.id) }
         guard now < snapshot.latestExpiry else {
             return .deny(.expiredToken, .lifetimeReached(cap: snapshot.latestExpiry, fileSays: granted.expires), token: granted.id)

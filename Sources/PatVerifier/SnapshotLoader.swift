@@ -173,7 +173,8 @@ enum SnapshotLoader {
         problems += shards.keys.sorted().flatMap { shards[$0]!.problems }
         return VerifiedSnapshot(
             authorization: AuthorizationSnapshot(commit: commit.hex, committed: info.time, tokenPrefix: settings.tokenPrefix,
-                                                 tokens: table.tokens, latestExpiry: latestExpiry),
+                                                 tokens: table.tokens, latestExpiry: latestExpiry,
+                                                 sharedHashes: Set(table.collisions.keys)),
             problems: problems.sorted { $0.path < $1.path }, tokensTree: tokensTree, shards: shards,
             collisions: table.collisions, beyondLifetime: beyondLifetime, newestCreated: newestCreated,
             filesRead: decoder.decoded)

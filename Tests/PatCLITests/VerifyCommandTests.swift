@@ -69,4 +69,34 @@ import Testing
         #expect(withoutState.status == 2)
         #expect(withoutState.stdout.hasPrefix("denied (8206): the token store is not available"))
     }
+
+    /// A signed commit copies the token's file under a second id: `pat verify` says why the token is denied and lists
+    /// the token files it cannot use.
+    @Test func aSharedHashIsNamedAndTheProblemsAreListed() throws {
+        let setup = try Setup()
+        let cli = setup.cli
+        let bob = try sshKeygen(in: cli.directory, name: "bob", comment: "bob@example.com")
+        try #require(cli.pat(["signers", "add", "bob@example.com", bob + ".pub", "--store", cli.store]).status == 0)
+        let path = "tokens/\(setup.id.prefix(2))/\(setup.id).json"
+        let file = try git(["show", "main:\(path)"], in: cli.store).stdout
+        let copyID = String(setup.id.prefix(2)) + String(setup.id.dropFirst(2).reversed())
+        let copyPath = "tokens/\(copyID.prefix(2))/\(copyID).json"
+        let copy = file.replacingOccurrences(of: setup.id, with: copyID)
+        let index = cli.directory.file("index")
+        let environment = ["GIT_INDEX_FILE": index, "GIT_AUTHOR_NAME": "Bob", "GIT_AUTHOR_EMAIL": "bob@example.com",
+                           "GIT_COMMITTER_NAME": "Bob", "GIT_COMMITTER_EMAIL": "bob@example.com"]
+        try #require(git(["read-tree", "main"], in: cli.store, environment: environment).status == 0)
+        let blob = try run("git", ["-C", cli.store, "hash-object", "-w", "--stdin"], stdin: copy).stdout.trimmingCharacters(in: .newlines)
+        try #require(git(["update-index", "--add", "--cacheinfo", "100644,\(blob),\(copyPath)"], in: cli.store, environment: environment).status == 0)
+        let tree = try git(["write-tree"], in: cli.store, environment: environment).stdout.trimmingCharacters(in: .newlines)
+        let commit = try git(["-c", "gpg.format=ssh", "-c", "user.signingkey=\(bob)", "commit-tree", tree, "-p", "main", "-S",
+                              "-m", "a copy"], in: cli.store, environment: environment).stdout.trimmingCharacters(in: .newlines)
+        try #require(git(["update-ref", "refs/heads/main", commit], in: cli.store).status == 0)
+
+        let denied = try setup.verify(["--token-file", setup.tokenFile, "--method", "environment.Control.StopEnv"])
+        #expect(denied.status == 1)
+        #expect(denied.stdout == "denied (8203): token denied: several token files in the store hold its hash, and a hash that is shared is denied for all of them\n")
+        #expect(denied.stderr.contains("pat: warning: \(path): same hash as token \(copyID)"), "\(denied.stderr)")
+        #expect(denied.stderr.contains("pat: warning: \(copyPath): same hash as token \(setup.id)"), "\(denied.stderr)")
+    }
 }

@@ -31,6 +31,7 @@ import Testing
         try fixture.commitFiles([first.path: first.file, second.path: second.file], message: "two copies")
         for verifier in try bothWays(fixture, following) {
             #expect(fixture.decide(verifier, secret.value).result == .unknownToken)
+            #expect(fixture.decide(verifier, secret.value).reason == .sharedHash)
             #expect(fixture.decide(verifier, secret.value, "environment.Control.StopEnv").result == .unknownToken)
             let reported = Set(verifier.current!.problems.filter { $0.reason.contains("every token sharing a hash is denied") }.map(\.path))
             #expect(reported == [original.id.path, first.path, second.path])
