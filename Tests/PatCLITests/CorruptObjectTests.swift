@@ -46,19 +46,34 @@ import Testing
         #expect(try git(["for-each-ref"], in: fixture.store).stdout == refsBefore)
     }
 
-    /// A packed store whose pack is cut short fails too (libgit2's pack reader notices; this guards that).
-    @Test func aTruncatedPack() throws {
+    /// A packed store whose pack is cut short, has a flipped byte, or lost its index fails too (libgit2's pack
+    /// reader notices), and the message says the store's objects are damaged and what to do.
+    @Test(arguments: ["cut in half", "a flipped byte", "no index"])
+    func aDamagedPack(damage: String) throws {
         let fixture = try CLIFixture()
         try fixture.generate("first")
         try #require(git(["gc", "-q"], in: fixture.store).status == 0)
-        let pack = try #require(try FileManager.default.contentsOfDirectory(atPath: fixture.store + "/objects/pack").first { $0.hasSuffix(".pack") })
-        let path = fixture.store + "/objects/pack/" + pack
-        let size = try #require(try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int)
+        let folder = fixture.store + "/objects/pack/"
+        let pack = try #require(try FileManager.default.contentsOfDirectory(atPath: folder).first { $0.hasSuffix(".pack") })
+        let path = folder + pack
         chmod(path, 0o644)
-        truncate(path, off_t(size / 2))
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        switch damage {
+        case "cut in half": truncate(path, off_t(bytes.count / 2))
+        case "a flipped byte":
+            // inside the head commit's compressed data: `git verify-pack -v` gives its offset and packed size
+            let head = try git(["rev-parse", "main"], in: fixture.store).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            let listing = try git(["verify-pack", "-v", path], in: fixture.store).stdout
+            let line = try #require(listing.split(separator: "\n").first { $0.hasPrefix(head) })
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            let (packed, offset) = (try #require(Int(fields[3])), try #require(Int(fields[4])))
+            bytes[offset + packed / 2] ^= 0xFF
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+        default: try FileManager.default.removeItem(atPath: folder + pack.replacingOccurrences(of: ".pack", with: ".idx"))
+        }
         let result = try fixture.pat(["list", "--store", fixture.store], timeout: 60)
         #expect(result.status != ProcessResult.timedOut && result.status != 0)
-        #expect(result.stderr.contains("pat: error:"))
+        #expect(result.stderr.contains("the store's objects are damaged or missing: git fsck lists what is wrong"), "\(result.stderr)")
     }
 
     /// libgit2 reads objects through a store's alternates with the same loop: a truncated object in the folder an
