@@ -6,7 +6,11 @@ public struct CommitMessage: Equatable, Sendable {
     public enum Operation: String, Sendable, CaseIterable {
         case initialize = "init", generate, edit, regenerate, copy, remove, `import`
         case signersAdd = "signers-add", signersRemove = "signers-remove", keyRotate = "key-rotate"
+        case approve, merge, settings
     }
+
+    /// The trailer of an approval: the id of the tree it approves.
+    public static let approveTrailer = "Pat-Approve"
 
     public var operation: Operation
     public var subject: String

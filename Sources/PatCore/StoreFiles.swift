@@ -131,46 +131,89 @@ public enum TokenFile {
     }
 }
 
-/// The store's own settings, in `pat.json` at the root of the store's tree.
+/// How merge commits on the main line may be signed (docs/pull-requests.md).
+public enum MergePolicy: String, Sendable, CaseIterable {
+    /// Every main-line commit is signed by a trusted key.
+    case signed
+    /// A merge commit may also be unsigned or forge-signed when its tree is exactly the clean merge of its parents.
+    case verifiedClean = "verified-clean"
+}
+
+/// The store's own settings, in `pat.json` at the root of the store's tree. The policy keys (`merges`,
+/// `requiredApprovals`, `forbiddenMethods`) are optional: absent means the default, and pat writes them only when
+/// they differ from it, so a store made before them reads and diffs as it did.
 public struct StoreSettings: Equatable, Sendable {
     public static let path = "pat.json"
     public static let formatVersion = 1
     public static let defaultMaxLifetimeDays = 366
+    public static let maximumRequiredApprovals = 10
 
     public var tokenPrefix: String
     public var maxLifetimeDays: Int
     public var defaultAuthorName: String
     public var defaultAuthorEmail: String
+    public var merges: MergePolicy
+    public var requiredApprovals: Int
+    /// Method names, or `group.Service.*` / `group.*` patterns, that no token may be granted.
+    public var forbiddenMethods: [String]
 
     public init(tokenPrefix: String = "pat", maxLifetimeDays: Int = defaultMaxLifetimeDays,
-                defaultAuthorName: String, defaultAuthorEmail: String) {
+                defaultAuthorName: String, defaultAuthorEmail: String, merges: MergePolicy = .signed,
+                requiredApprovals: Int = 1, forbiddenMethods: [String] = []) {
         self.tokenPrefix = tokenPrefix
         self.maxLifetimeDays = maxLifetimeDays
         self.defaultAuthorName = defaultAuthorName
         self.defaultAuthorEmail = defaultAuthorEmail
+        self.merges = merges
+        self.requiredApprovals = requiredApprovals
+        self.forbiddenMethods = forbiddenMethods
     }
 
     public func encoded() -> String {
-        JSONText.object([
+        var members: [(String, JSONText)] = [
             ("format", .int(StoreSettings.formatVersion)),
             ("tokenPrefix", .string(tokenPrefix)),
             ("maxLifetimeDays", .int(maxLifetimeDays)),
             ("defaultAuthor", .object([("name", .string(defaultAuthorName)), ("email", .string(defaultAuthorEmail))])),
-        ]).rendered()
+        ]
+        if merges != .signed { members.append(("merges", .string(merges.rawValue))) }
+        if requiredApprovals != 1 { members.append(("requiredApprovals", .int(requiredApprovals))) }
+        if !forbiddenMethods.isEmpty { members.append(("forbiddenMethods", .array(forbiddenMethods.map(JSONText.string)))) }
+        return JSONText.object(members).rendered()
     }
 
     public static func decode(_ data: some Collection<UInt8>) throws(StoreFileError) -> StoreSettings {
         let fields = try JSONFields(path: path, data: data)
         try fields.format(formatVersion)
         let author = try fields.object("defaultAuthor")
-        let settings = StoreSettings(
+        var settings = StoreSettings(
             tokenPrefix: try fields.string("tokenPrefix"),
             maxLifetimeDays: try fields.int("maxLifetimeDays"),
             defaultAuthorName: try author.string("name"),
             defaultAuthorEmail: try author.string("email")
         )
-        if let problem = TokenSettingsRules.problems(settings).first { throw fields.fail(problem) }
+        if fields.object["merges"] != nil {
+            let text = try fields.string("merges")
+            guard let merges = MergePolicy(rawValue: text) else {
+                throw fields.fail("merges must be \(MergePolicy.allCases.map { "'\($0.rawValue)'" }.joined(separator: " or ")), not '\(text)'")
+            }
+            settings.merges = merges
+        }
+        if fields.object["requiredApprovals"] != nil { settings.requiredApprovals = try fields.int("requiredApprovals") }
+        if fields.object["forbiddenMethods"] != nil { settings.forbiddenMethods = try fields.strings("forbiddenMethods") }
+        let problems = TokenSettingsRules.problems(settings)
+        if !problems.isEmpty { throw fields.fail(problems.joined(separator: "; ")) }
         return settings
+    }
+
+    /// Whether `method` (canonical or any case) is one that `forbiddenMethods` names.
+    public func forbids(_ method: String) -> Bool {
+        let name = method.lowercased()
+        return forbiddenMethods.contains { pattern in
+            let lowered = pattern.lowercased()
+            if lowered.hasSuffix(".*") { return name.hasPrefix(String(lowered.dropLast())) }
+            return name == lowered
+        }
     }
 }
 
@@ -182,10 +225,26 @@ public enum TokenSettingsRules {
         }
     }
 
+    /// `group.Service.Method`, `group.Service.*` or `group.*`: parts of ASCII letters, digits and underscores.
+    public static func isValidMethodPattern(_ pattern: String) -> Bool {
+        let parts = pattern.split(separator: ".", omittingEmptySubsequences: false)
+        func word(_ part: Substring) -> Bool {
+            !part.isEmpty && part.utf8.allSatisfy { ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || $0 == 95 }
+        }
+        if parts.last == "*" { return (2...3).contains(parts.count) && parts.dropLast().allSatisfy(word) }
+        return parts.count == 3 && parts.allSatisfy(word)
+    }
+
     public static func problems(_ settings: StoreSettings) -> [String] {
         var problems: [String] = []
         if !isValidPrefix(settings.tokenPrefix) { problems.append("tokenPrefix must be 1 to 16 ASCII letters or digits") }
         if !(1...3660).contains(settings.maxLifetimeDays) { problems.append("maxLifetimeDays must be between 1 and 3660") }
+        if !(1...StoreSettings.maximumRequiredApprovals).contains(settings.requiredApprovals) {
+            problems.append("requiredApprovals must be between 1 and \(StoreSettings.maximumRequiredApprovals)")
+        }
+        for pattern in settings.forbiddenMethods where !isValidMethodPattern(pattern) {
+            problems.append("forbiddenMethods: '\(pattern.prefix(100))' is not a method name (group.Service.Method) or a pattern (group.Service.* or group.*)")
+        }
         return problems
     }
 }

@@ -36,23 +36,43 @@ public enum TrustRoot: Sendable {
 ///    trusts: the signers where it lands. So a key removed from the main line can sign nothing that lands after its
 ///    removal, however old the side branch it signed on.
 ///
+/// And the policy of the first parent's pat.json (docs/pull-requests.md): with `merges: verified-clean` a main-line
+/// merge that no trusted key signed is accepted when its tree is the clean merge of its parents; with
+/// `requiredApprovals` N, every state of main carries the signatures of N distinct principals.
+///
 /// A signature counts only when pat's strict parser finds exactly one SSH signature in the commit's header, over the
 /// commit, in the "git" namespace.
 struct TrustChain {
     let repository: Repository
     let root: TrustRoot
     private var signersByTree: [ObjectID: AllowedSigners] = [:]
+    private var settingsByTree: [ObjectID: StoreSettings] = [:]
 
     init(repository: Repository, root: TrustRoot) {
         self.repository = repository
         self.root = root
     }
 
-    /// A commit read once: its strict parse and its parents as ids.
+    /// A commit read once: its strict parse, its tree and its parents as ids.
     private struct Commit {
         let id: ObjectID
         let raw: RawCommit
+        let tree: ObjectID
         let parents: [ObjectID]
+
+        /// The tree a `Pat-Approve` trailer names, if the message has one.
+        var approvedTree: ObjectID? {
+            CommitMessage.trailers(of: raw.message).last { $0.key == CommitMessage.approveTrailer }.flatMap { ObjectID(hex: $0.value) }
+        }
+    }
+
+    /// A state of main (a main-line commit that changed files) and the principals whose signatures it carries.
+    private struct State {
+        let commit: ObjectID
+        /// The trees an approval may name for it: its own, and for a clean merge its second parent's.
+        var trees: Set<ObjectID>
+        var principals: Set<String>
+        let required: Int
     }
 
     /// Verifies `head` given that `verified` (if any) was verified before. Throws the first refusal.
@@ -73,38 +93,127 @@ struct TrustChain {
         }
         // Oldest first, so the first refusal names the commit that broke the chain.
         var landed: Set<ObjectID>?
+        var open: State?
         for commit in mainLine.reversed() {
-            try verifyMainLine(commit, landed: &landed)
+            try verifyMainLine(commit, landed: &landed, open: &open)
             landed?.insert(commit.id)
         }
+        if let open { try Self.close(open) }
     }
 
     /// `landed`: every commit reachable from the main line up to the commit's first parent, found by a full walk at
     /// the first merge and grown as the walk goes on (nil until then), so what a merge brings in is exact.
-    private mutating func verifyMainLine(_ commit: Commit, landed: inout Set<ObjectID>?) throws {
-        let key = try signingKey(of: commit)
+    /// `open`: the latest state of main, still collecting approvals.
+    private mutating func verifyMainLine(_ commit: Commit, landed: inout Set<ObjectID>?, open: inout State?) throws {
         guard let landing = commit.parents.first else {
+            let key = try signingKey(of: commit)
             guard case .allowedSigners(let pinned) = root else { throw VerifierError.rootCommitNotPinned(commit: commit.id.hex) }
             guard pinned.principal(for: key) != nil else {
                 throw VerifierError.untrustedSigner(commit: commit.id.hex, fingerprint: key.fingerprint)
             }
             return
         }
-        try checkTrustedByParents(commit, key)
-        guard commit.parents.count == 2 else { return }
+        let policy = try settings(ofCommit: landing, judging: commit.id)
         let trusted = try signers(ofCommit: landing, judging: commit.id)
-        if landed == nil { landed = Set(try repository.history(from: landing)) }
-        // Rule 3: what the merge brings in, oldest first.
-        let brought = try commits(from: commit.parents[1], notIn: landed!)
-        for side in brought {
-            let sideKey = try signingKey(of: side)
-            guard !side.parents.isEmpty else { throw VerifierError.unrelatedHistory(commit: side.id.hex, merge: commit.id.hex) }
-            try checkTrustedByParents(side, sideKey)
-            guard trusted.principal(for: sideKey) != nil else {
-                throw VerifierError.untrustedWhereItLands(commit: side.id.hex, fingerprint: sideKey.fingerprint, merge: commit.id.hex)
-            }
+        let landingTree = try read(landing).tree
+        var principals: Set<String> = []
+        let isMerge = commit.parents.count == 2
+        // A merge under `verified-clean` that no key trusted on both sides signed is a forge's merge: it is checked
+        // for cleanness below and vouches for nobody.
+        var signedBy: SSHPublicKey?
+        do {
+            let key = try signingKey(of: commit)
+            try checkTrustedByParents(commit, key)
+            signedBy = key
+        } catch let error as VerifierError where policy.merges == .verifiedClean {
+            guard isMerge else { throw VerifierError.notSignedUnderForgeMerges(commit: commit.id.hex, reason: error.description) }
         }
-        landed!.formUnion(brought.map(\.id))
+        if let signedBy, let principal = trusted.principal(for: signedBy) { principals.insert(principal) }
+
+        var approvals: [(tree: ObjectID, principal: String)] = []
+        var trees: Set<ObjectID> = [commit.tree]
+        if isMerge {
+            if landed == nil { landed = Set(try repository.history(from: landing)) }
+            // Rule 3: what the merge brings in, oldest first.
+            let brought = try commits(from: commit.parents[1], notIn: landed!)
+            for side in brought {
+                let sideKey = try signingKey(of: side)
+                guard let sideParent = side.parents.first else {
+                    throw VerifierError.unrelatedHistory(commit: side.id.hex, merge: commit.id.hex)
+                }
+                try checkTrustedByParents(side, sideKey)
+                guard let principal = trusted.principal(for: sideKey) else {
+                    throw VerifierError.untrustedWhereItLands(commit: side.id.hex, fingerprint: sideKey.fingerprint, merge: commit.id.hex)
+                }
+                if side.tree != (try read(sideParent).tree) {
+                    principals.insert(principal)
+                } else if let approved = side.approvedTree, side.parents.count == 1 {
+                    approvals.append((approved, principal))
+                }
+            }
+            let secondTree = try read(commit.parents[1]).tree
+            if signedBy == nil || policy.requiredApprovals > 1 {
+                let base = try mergeBase(commit, brought: brought, landed: landed!)
+                let mismatch = try CleanMerge.mismatch(base: try base.map { try read($0).tree }, ours: landingTree, theirs: secondTree,
+                                                       merged: commit.tree, in: repository)
+                if signedBy == nil, let mismatch { throw VerifierError.forgeMergeNotClean(commit: commit.id.hex, reason: mismatch) }
+                if mismatch == nil { trees.insert(secondTree) }
+            }
+            landed!.formUnion(brought.map(\.id))
+        } else if commit.tree == landingTree, let approved = commit.approvedTree, let signedBy,
+                  let principal = trusted.principal(for: signedBy) {
+            approvals.append((approved, principal))
+        }
+
+        guard commit.tree != landingTree else {
+            // No new state: approvals (here, or brought in by a merge) count for the state still open.
+            if var state = open {
+                for approval in approvals where state.trees.contains(approval.tree) { state.principals.insert(approval.principal) }
+                open = state
+            }
+            return
+        }
+        if let open { try Self.close(open) }
+        for approval in approvals where trees.contains(approval.tree) { principals.insert(approval.principal) }
+        open = State(commit: commit.id, trees: trees, principals: principals, required: policy.requiredApprovals)
+    }
+
+    /// A state that will collect no more approvals: it must have what its policy required.
+    private static func close(_ state: State) throws {
+        guard state.principals.count >= state.required else {
+            throw VerifierError.notEnoughApprovals(commit: state.commit.hex, principals: state.principals.sorted(), required: state.required)
+        }
+    }
+
+    /// The one merge base of a merge's parents, exactly: the commits of the first parent's history where what the
+    /// merge brings in starts, less those that are ancestors of another. More than one (a criss-cross) is refused
+    /// where a clean merge is needed: there is no single tree to merge from.
+    private func mergeBase(_ merge: Commit, brought: [Commit], landed: Set<ObjectID>) throws -> ObjectID? {
+        var boundary: Set<ObjectID> = landed.contains(merge.parents[1]) ? [merge.parents[1]] : []
+        for side in brought { for parent in side.parents where landed.contains(parent) { boundary.insert(parent) } }
+        var bases: [ObjectID] = []
+        for candidate in boundary {
+            var below = false
+            for other in boundary where other != candidate {
+                if try reaches(other, candidate) { below = true; break }
+            }
+            if !below { bases.append(candidate) }
+        }
+        guard bases.count <= 1 else {
+            throw VerifierError.forgeMergeNotClean(commit: merge.id.hex, reason: "its parents have \(bases.count) merge bases (a criss-cross), so there is no one clean merge")
+        }
+        return bases.first
+    }
+
+    /// Whether `target` is in the history of `start`: a walk of the graph, no dates involved.
+    private func reaches(_ start: ObjectID, _ target: ObjectID) throws -> Bool {
+        var stack = [start]
+        var seen: Set<ObjectID> = [start]
+        while let id = stack.popLast() {
+            if id == target { return true }
+            for parent in try read(id).parents where seen.insert(parent).inserted { stack.append(parent) }
+        }
+        return false
     }
 
     /// The commits reachable from `start` and not in `known`, parents before children. A graph walk, not a
@@ -146,11 +255,11 @@ struct TrustChain {
             throw VerifierError.badSignature(commit: id.hex, reason: error.description)
         }
         let parents = raw.parents.compactMap(ObjectID.init(hex:))
-        guard parents.count == raw.parents.count else {
-            throw VerifierError.damagedStore(commit: id.hex, reason: "a parent header is not a commit id")
+        guard parents.count == raw.parents.count, let tree = ObjectID(hex: raw.tree) else {
+            throw VerifierError.damagedStore(commit: id.hex, reason: "a tree or parent header is not an object id")
         }
         guard parents.count <= 2 else { throw VerifierError.octopusMerge(commit: id.hex, parents: parents.count) }
-        return Commit(id: id, raw: raw, parents: parents)
+        return Commit(id: id, raw: raw, tree: tree, parents: parents)
     }
 
     /// The key that validly signed the commit, or the refusal.
@@ -171,7 +280,7 @@ struct TrustChain {
     }
 
     private mutating func signers(ofCommit commit: ObjectID, judging child: ObjectID) throws -> AllowedSigners {
-        let tree = try repository.commit(commit).tree
+        let tree = try read(commit).tree
         if let cached = signersByTree[tree] { return cached }
         guard let entry = try repository.entry(atPath: AllowedSigners.path, inTree: tree), entry.isRegularFile else {
             throw VerifierError.damagedStore(commit: child.hex, reason: "its parent has no allowed_signers file")
@@ -181,6 +290,22 @@ struct TrustChain {
             signersByTree[tree] = signers
             return signers
         } catch let error as AllowedSignersError {
+            throw VerifierError.damagedStore(commit: child.hex, reason: "its parent's \(error.description)")
+        }
+    }
+
+    /// The policy that judges `child`: the settings of its first parent, as signers are.
+    private mutating func settings(ofCommit commit: ObjectID, judging child: ObjectID) throws -> StoreSettings {
+        let tree = try read(commit).tree
+        if let cached = settingsByTree[tree] { return cached }
+        guard let entry = try repository.entry(atPath: StoreSettings.path, inTree: tree), entry.isRegularFile else {
+            throw VerifierError.damagedStore(commit: child.hex, reason: "its parent has no \(StoreSettings.path)")
+        }
+        do {
+            let settings = try StoreSettings.decode(try repository.readBlob(entry.id))
+            settingsByTree[tree] = settings
+            return settings
+        } catch let error as StoreFileError {
             throw VerifierError.damagedStore(commit: child.hex, reason: "its parent's \(error.description)")
         }
     }

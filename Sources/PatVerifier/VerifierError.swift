@@ -17,6 +17,9 @@ public enum VerifierError: Error, Equatable, Sendable, CustomStringConvertible {
     case untrustedBySecondParent(commit: String, fingerprint: String, parent: String)
     case octopusMerge(commit: String, parents: Int)
     case damagedStore(commit: String, reason: String)
+    case notSignedUnderForgeMerges(commit: String, reason: String)
+    case forgeMergeNotClean(commit: String, reason: String)
+    case notEnoughApprovals(commit: String, principals: [String], required: Int)
     case git(String)
 
     /// The store could not be read (a damaged or missing object, an I/O error), as opposed to a head that was read
@@ -52,6 +55,12 @@ public enum VerifierError: Error, Equatable, Sendable, CustomStringConvertible {
         case .octopusMerge(let commit, let parents):
             "refused commit \(commit.prefix(10)): a merge of \(parents) parents; pat accepts merges of two"
         case .damagedStore(let commit, let reason): "refused commit \(commit.prefix(10)): \(reason)"
+        case .notSignedUnderForgeMerges(_, let reason):
+            "\(reason). The store takes forge merges (merges: verified-clean), but only merge commits of signed work and fast-forwards: a squash or rebase merge makes new commits that no trusted key signed, so merge with the forge's merge-commit button, fast-forward, or 'pat merge'"
+        case .forgeMergeNotClean(let commit, let reason):
+            "refused merge \(commit.prefix(10)): no trusted key signed it, so its tree must be exactly the clean merge of its parents, and it is not: \(reason)"
+        case .notEnoughApprovals(let commit, let principals, let required):
+            "refused commit \(commit.prefix(10)): the store requires the signatures of \(required) different signers for every change, and it has \(principals.count)\(principals.isEmpty ? "" : " (\(principals.joined(separator: ", ")))"); more come from 'pat approve' on the change's branch before it is merged"
         case .git(let message): message
         }
     }

@@ -1,0 +1,75 @@
+import PatGit
+
+/// pat's own three-way merge of two trees over their merge base, file by file: a path takes the side that changed
+/// it; a path both sides changed differently is a conflict (no content merge inside a file, no rename detection).
+/// It only reads trees, and only those that differ: the verifier never writes into the store it checks.
+///
+/// `merges: verified-clean` accepts an unsigned merge commit only when its tree is exactly this merge, so every
+/// file in it comes from a signed side as that side signed it.
+enum CleanMerge {
+    /// Why a merged tree is not the clean merge of its parents; nil when it is.
+    static func mismatch(base: ObjectID?, ours: ObjectID, theirs: ObjectID, merged: ObjectID,
+                         in repository: Repository) throws -> String? {
+        try compare(base.map { Entry(id: $0, mode: 0o040000) }, Entry(id: ours, mode: 0o040000),
+                    Entry(id: theirs, mode: 0o040000), Entry(id: merged, mode: 0o040000), path: "", repository)
+    }
+
+    private struct Entry: Equatable {
+        let id: ObjectID
+        let mode: UInt32
+        var isTree: Bool { mode == 0o040000 }
+    }
+
+    /// A folder's first file by name (the path itself for a file): what a message names.
+    private static func firstFile(in entry: Entry, path: String, _ repository: Repository) throws -> String {
+        guard entry.isTree, let first = try repository.entries(ofTree: entry.id).min(by: { $0.name < $1.name }) else { return path }
+        return try firstFile(in: Entry(id: first.id, mode: first.mode), path: path + "/" + first.name, repository)
+    }
+
+    private static func compare(_ base: Entry?, _ ours: Entry?, _ theirs: Entry?, _ merged: Entry?, path: String,
+                                _ repository: Repository) throws -> String? {
+        let place = path.isEmpty ? "the top of the tree" : path
+        let expected: Entry?
+        if ours == theirs {
+            expected = ours
+        } else if base == ours {
+            expected = theirs
+        } else if base == theirs {
+            expected = ours
+        } else if ours?.isTree == true, theirs?.isTree == true {
+            // Both sides changed this folder: merge it entry by entry.
+            guard let merged, merged.isTree else { return "\(place) should be a folder merged from both sides" }
+            func entries(_ entry: Entry?) throws -> [String: Entry] {
+                guard let entry, entry.isTree else { return [:] }
+                return Dictionary(try repository.entries(ofTree: entry.id).map { ($0.name, Entry(id: $0.id, mode: $0.mode)) },
+                                  uniquingKeysWith: { first, _ in first })
+            }
+            let (b, o, t, m) = (try entries(base), try entries(ours), try entries(theirs), try entries(merged))
+            for name in Set(b.keys).union(o.keys).union(t.keys).union(m.keys).sorted() {
+                let child = path.isEmpty ? name : path + "/" + name
+                if let problem = try compare(b[name], o[name], t[name], m[name], path: child, repository) { return problem }
+            }
+            return nil
+        } else {
+            return "\(place) was changed on both sides (a conflict a signed merge must resolve)"
+        }
+        guard expected != merged else { return nil }
+        if let expected, let merged, expected.isTree, merged.isTree {
+            // Name the file that differs, not the folder.
+            let wanted = Dictionary(try repository.entries(ofTree: expected.id).map { ($0.name, Entry(id: $0.id, mode: $0.mode)) },
+                                    uniquingKeysWith: { first, _ in first })
+            let found = Dictionary(try repository.entries(ofTree: merged.id).map { ($0.name, Entry(id: $0.id, mode: $0.mode)) },
+                                   uniquingKeysWith: { first, _ in first })
+            for name in Set(wanted.keys).union(found.keys).sorted() where wanted[name] != found[name] {
+                let child = path.isEmpty ? name : path + "/" + name
+                return try compare(wanted[name], wanted[name], wanted[name], found[name], path: child, repository)
+            }
+        }
+        switch (expected, merged) {
+        case (nil, let extra?):
+            return "\(try firstFile(in: extra, path: path, repository)) is in the merge but in the clean merge of its parents it is not"
+        case (let missing?, nil): return "\(try firstFile(in: missing, path: path, repository)) is missing from the merge"
+        default: return "\(place) differs from the clean merge of its parents"
+        }
+    }
+}
