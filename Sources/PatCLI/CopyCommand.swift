@@ -17,12 +17,13 @@ struct CopyCommand: ParsableCommand {
     var expires: String?
     @OptionGroup var secretOutput: SecretOutputOptions
     @OptionGroup var signing: SigningOptions
+    @OptionGroup var branch: BranchOptions
     @OptionGroup var output: JSONOption
 
     func run() throws {
         let id = try parseTokenID(id)
         let request = TokenSettingsRequest(description: description, expires: expires)
-        try ValueDelivery.commitAndDeliver(store: store, output: secretOutput, signing: signing, json: output.json) { store, options in
+        try ValueDelivery.commitAndDeliver(store: store, output: secretOutput, signing: signing, branch: branch, json: output.json) { store, options in
             try store.copy(id, request, options)
         }
     }

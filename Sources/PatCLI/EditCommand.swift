@@ -17,6 +17,7 @@ struct EditCommand: ParsableCommand {
     var expires: String?
     @OptionGroup var api: APIOptions
     @OptionGroup var signing: SigningOptions
+    @OptionGroup var branch: BranchOptions
     @OptionGroup var output: JSONOption
 
     func run() throws {
@@ -24,7 +25,7 @@ struct EditCommand: ParsableCommand {
         let store = try store.open()
         let committed = try store.edit(
             id, TokenSettingsRequest(description: description, expires: expires, preset: api.api, methods: api.methods),
-            try signing.writeOptions(for: store))
+            try signing.writeOptions(for: store, branch: branch))
         let token = committed.change.tokens[0]
         if output.json {
             Console.out(JSONText.object([("commit", .string(committed.commit.hex)),

@@ -17,11 +17,12 @@ struct GenerateCommand: ParsableCommand {
     @OptionGroup var api: APIOptions
     @OptionGroup var secretOutput: SecretOutputOptions
     @OptionGroup var signing: SigningOptions
+    @OptionGroup var branch: BranchOptions
     @OptionGroup var output: JSONOption
 
     func run() throws {
         let request = TokenSettingsRequest(description: description, expires: expires, preset: api.api, methods: api.methods)
-        try ValueDelivery.commitAndDeliver(store: store, output: secretOutput, signing: signing, json: output.json) { store, options in
+        try ValueDelivery.commitAndDeliver(store: store, output: secretOutput, signing: signing, branch: branch, json: output.json) { store, options in
             try store.generate(request, options)
         }
     }

@@ -23,6 +23,7 @@ struct ImportCommand: ParsableCommand {
     var file: String
     @OptionGroup var secretOutput: SecretOutputOptions
     @OptionGroup var signing: SigningOptions
+    @OptionGroup var branch: BranchOptions
     @OptionGroup var output: JSONOption
 
     func run() throws {
@@ -49,7 +50,7 @@ struct ImportCommand: ParsableCommand {
         let committed: CommittedChange
         do {
             store = try self.store.open()
-            options = try signing.writeOptions(for: store)
+            options = try signing.writeOptions(for: store, branch: branch)
             let bar = ProgressBar(enabled: isatty(STDERR_FILENO) == 1)
             committed = try store.importTokens(entries, options) { done, total in bar.show(done, total) }
             bar.finish()

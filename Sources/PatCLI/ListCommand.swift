@@ -7,6 +7,7 @@ struct ListCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "List the current tokens, newest first.")
 
     @OptionGroup var store: StoreOptions
+    @OptionGroup var ref: RefOption
     @Option(help: ArgumentHelp("Only tokens whose description or id contains this text (any case).", valueName: "text"))
     var search: String?
     @Flag(help: "Only tokens that have not expired.")
@@ -21,7 +22,8 @@ struct ListCommand: ParsableCommand {
 
     func run() throws {
         let now = Date()
-        let view = try store.open().view()
+        let (opened, commit) = try store.open(reading: ref)
+        let view = try opened.view(at: commit)
         let tokens = TokenQuery(search: search, state: active ? .active : expired ? .expired : .any)
             .apply(to: try view.tokens(), now: now)
         if output.json {

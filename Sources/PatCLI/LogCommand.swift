@@ -10,6 +10,7 @@ struct LogCommand: ParsableCommand {
         discussion: "Each commit's signature is checked against the signers file of its parent commit.")
 
     @OptionGroup var store: StoreOptions
+    @OptionGroup var ref: RefOption
     @Option(name: [.customShort("n"), .customLong("count")], help: ArgumentHelp("How many commits to show.", valueName: "n"))
     var count = 20
     @OptionGroup var output: JSONOption
@@ -19,7 +20,8 @@ struct LogCommand: ParsableCommand {
     }
 
     func run() throws {
-        let records = try store.open().log(limit: count)
+        let (opened, commit) = try store.open(reading: ref)
+        let records = try opened.log(limit: count, from: commit)
         if output.json {
             Console.out(JSONText.array(records.map(Render.recordJSON)).rendered())
         } else {

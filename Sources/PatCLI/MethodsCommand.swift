@@ -13,12 +13,14 @@ struct MethodsCommand: ParsableCommand {
     var search: String?
     @Option(help: ArgumentHelp("Only the methods this token may call (the \"only checked\" view).", valueName: "id"))
     var checked: String?
+    @OptionGroup var ref: RefOption
     @OptionGroup var output: JSONOption
 
     func run() throws {
         var methods = try BuiltInTemplates.catalog().search(search ?? "")
         if let checked {
-            let token = try store.open().view().requireToken(try parseTokenID(checked))
+            let (opened, commit) = try store.open(reading: ref)
+            let token = try opened.view(at: commit).requireToken(try parseTokenID(checked))
             let granted = Set(token.api.methods)
             methods = methods.filter { granted.contains($0.name) }
         }

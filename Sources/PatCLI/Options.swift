@@ -15,6 +15,18 @@ struct StoreOptions: ParsableArguments {
     }
 
     func open() throws -> Store { try Store.open(at: path) }
+
+    /// The store and the commit a read command looks at: main's head, or `--ref`.
+    func open(reading ref: RefOption) throws -> (store: Store, commit: ObjectID) {
+        let store = try Store.open(at: path, requireMain: ref.ref == nil)
+        return (store, try store.commit(reading: ref.ref))
+    }
+}
+
+/// --ref, on every command that reads the store.
+struct RefOption: ParsableArguments {
+    @Option(help: ArgumentHelp("Read the store as of this ref: a branch, tag, HEAD or commit id (default: main).", valueName: "ref"))
+    var ref: String?
 }
 
 /// Who signs a change, and the password that confirms it, on every command that changes the store.
@@ -72,8 +84,22 @@ struct SigningOptions: ParsableArguments {
         try SignerUnlock.signer(keyPath: try keyPath(for: store), password: passwordInput, allowUnprotected: noPassword)
     }
 
-    func writeOptions(for store: Store) throws -> WriteOptions {
-        WriteOptions(signer: try signer(for: store), identity: identity)
+    /// `branch`: where the commit goes (main when not given).
+    func writeOptions(for store: Store, branch: BranchOptions? = nil) throws -> WriteOptions {
+        WriteOptions(signer: try signer(for: store), identity: identity, branch: branch?.branch, base: branch?.base)
+    }
+}
+
+/// Where a change goes: main, or a branch for a pull request.
+struct BranchOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Commit on this branch instead of main (created from --base when missing).", valueName: "name"))
+    var branch: String?
+
+    @Option(help: ArgumentHelp("Where a new --branch starts (default: main).", valueName: "ref"))
+    var base: String?
+
+    func validate() throws {
+        if base != nil && branch == nil { throw ValidationError("--base goes with --branch: it says where a new branch starts") }
     }
 }
 

@@ -18,6 +18,7 @@ public struct PatCommand: AsyncParsableCommand {
             InitCommand.self, GenerateCommand.self, EditCommand.self, RegenerateCommand.self, CopyCommand.self,
             RemoveCommand.self, ImportCommand.self, ListCommand.self, ShowCommand.self, LogCommand.self, MethodsCommand.self,
             PresetsCommand.self, SignersCommand.self, KeyCommand.self, VerifyCommand.self, ServeCommand.self,
+            SettingsCommand.self, ApproveCommand.self, MergeCommand.self,
         ]
     )
 

@@ -16,6 +16,7 @@ struct RegenerateCommand: ParsableCommand {
     var expires: String?
     @OptionGroup var secretOutput: SecretOutputOptions
     @OptionGroup var signing: SigningOptions
+    @OptionGroup var branch: BranchOptions
     @OptionGroup var output: JSONOption
 
     func validate() throws {
@@ -24,7 +25,7 @@ struct RegenerateCommand: ParsableCommand {
 
     func run() throws {
         let ids = try ids.map(parseTokenID)
-        try ValueDelivery.commitAndDeliver(store: store, output: secretOutput, signing: signing, json: output.json) { store, options in
+        try ValueDelivery.commitAndDeliver(store: store, output: secretOutput, signing: signing, branch: branch, json: output.json) { store, options in
             try store.regenerate(ids, expires: expires, options)
         }
     }

@@ -14,6 +14,7 @@ struct RemoveCommand: ParsableCommand {
     @Flag(help: "Remove every token in the store.")
     var all = false
     @OptionGroup var signing: SigningOptions
+    @OptionGroup var branch: BranchOptions
     @OptionGroup var output: JSONOption
 
     func validate() throws {
@@ -24,7 +25,7 @@ struct RemoveCommand: ParsableCommand {
     func run() throws {
         let selection: TokenOperations.Selection = all ? .all : .tokens(try ids.map(parseTokenID))
         let store = try store.open()
-        let committed = try store.remove(selection, try signing.writeOptions(for: store))
+        let committed = try store.remove(selection, try signing.writeOptions(for: store, branch: branch))
         if output.json {
             Console.out(JSONText.object([("commit", .string(committed.commit.hex)),
                                          ("removed", .array(committed.change.tokens.map { .string($0.id.rawValue) }))]).rendered())

@@ -22,6 +22,9 @@ enum Render {
         return .object(members)
     }
 
+    /// " on branch NAME" for a change written to a branch, "" for main.
+    static func onBranch(_ branch: String?) -> String { branch.map { " on branch \($0)" } ?? "" }
+
     static func table(_ rows: [[String]]) -> String {
         guard let header = rows.first else { return "" }
         let widths = header.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }

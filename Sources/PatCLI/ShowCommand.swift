@@ -8,15 +8,16 @@ struct ShowCommand: ParsableCommand {
         commandName: "show", abstract: "Show one token: its settings and its history from git.")
 
     @OptionGroup var store: StoreOptions
+    @OptionGroup var ref: RefOption
     @Argument(help: ArgumentHelp("The token's id.", valueName: "id"))
     var id: String
     @OptionGroup var output: JSONOption
 
     func run() throws {
         let id = try parseTokenID(id)
-        let store = try store.open()
-        let token = try store.view().requireToken(id)
-        let history = try store.history(of: id)
+        let (store, commit) = try store.open(reading: ref)
+        let token = try store.view(at: commit).requireToken(id)
+        let history = try store.history(of: id, from: commit)
         let now = Date()
         if output.json {
             Console.out(JSONText.object([("token", Render.tokenJSON(token, now: now)),

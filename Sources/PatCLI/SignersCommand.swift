@@ -38,11 +38,12 @@ struct SignersCommand: ParsableCommand {
         @Argument(help: ArgumentHelp("The signer's public key file.", valueName: "keyfile"))
         var keyFile: String
         @OptionGroup var signing: SigningOptions
+        @OptionGroup var branch: BranchOptions
 
         func run() throws {
             let key = try Self.publicKey(from: keyFile)
             let store = try store.open()
-            let committed = try store.addSigner(principal, key: key, try signing.writeOptions(for: store))
+            let committed = try store.addSigner(principal, key: key, try signing.writeOptions(for: store, branch: branch))
             Console.out("signers-add: \(principal) \(key.fingerprint); commit \(committed.commit.short)")
         }
 
@@ -64,10 +65,11 @@ struct SignersCommand: ParsableCommand {
         @Argument(help: ArgumentHelp("The signer's name, as 'pat signers list' shows it.", valueName: "principal"))
         var principal: String
         @OptionGroup var signing: SigningOptions
+        @OptionGroup var branch: BranchOptions
 
         func run() throws {
             let store = try store.open()
-            let committed = try store.removeSigner(principal, try signing.writeOptions(for: store))
+            let committed = try store.removeSigner(principal, try signing.writeOptions(for: store, branch: branch))
             Console.out("signers-remove: \(principal); commit \(committed.commit.short)")
         }
     }

@@ -46,9 +46,9 @@ struct TrustOptions: ParsableArguments {
         guard FileManager.default.fileExists(atPath: store) else { throw VerifierError.git("no store at \(store)") }
     }
 
-    func makeVerifier(store: String) throws -> StoreVerifier {
+    func makeVerifier(store: String, revision: String? = nil) throws -> StoreVerifier {
         let root = try pinnedRoot()
         try checkStoreExists(store)
-        return try StoreVerifier(path: store, trustRoot: root, stateFile: state)
+        return try StoreVerifier(path: store, trustRoot: root, stateFile: state, revision: revision ?? StoreVerifier.branch)
     }
 }

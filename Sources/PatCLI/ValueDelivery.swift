@@ -10,7 +10,7 @@ import Glibc
 /// (a bad --output path or a closed stdout refuses the change), then the commit, then the values in one write, or,
 /// when that write fails, a second commit that removes the tokens again (`Store.deliver`).
 enum ValueDelivery {
-    static func commitAndDeliver(store storeOptions: StoreOptions, output: SecretOutputOptions, signing: SigningOptions,
+    static func commitAndDeliver(store storeOptions: StoreOptions, output: SecretOutputOptions, signing: SigningOptions, branch: BranchOptions,
                                  json: Bool, change: (Store, WriteOptions) throws -> CommittedChange) throws {
         let destination = try output.open()
         let store: Store
@@ -18,7 +18,7 @@ enum ValueDelivery {
         let committed: CommittedChange
         do {
             store = try storeOptions.open()
-            options = try signing.writeOptions(for: store)
+            options = try signing.writeOptions(for: store, branch: branch)
             committed = try change(store, options)
         } catch {
             destination.discard()

@@ -14,6 +14,7 @@ struct VerifyCommand: ParsableCommand {
             """)
 
     @OptionGroup var store: StoreOptions
+    @OptionGroup var ref: RefOption
     @Option(help: ArgumentHelp("Read the token from this file.", valueName: "file"))
     var tokenFile: String?
     @Flag(help: "Read the token from standard input.")
@@ -63,7 +64,7 @@ struct VerifyCommand: ParsableCommand {
 
     private func decide() throws -> Decision {
         let token = try readToken()
-        let verifier = try trust.makeVerifier(store: store.path)
+        let verifier = try trust.makeVerifier(store: store.path, revision: ref.ref)
         if case .refused(let error) = verifier.refresh() {
             Console.note("pat: warning: \(error)")
         }

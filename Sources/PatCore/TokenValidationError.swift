@@ -21,6 +21,7 @@ public struct TokenValidationError: Error, Equatable, Sendable, CustomStringConv
         case noMethods
         case presetAndMethods
         case nothingToChange
+        case forbiddenMethods([String])
 
         public var message: String {
             switch self {
@@ -48,6 +49,8 @@ public struct TokenValidationError: Error, Equatable, Sendable, CustomStringConv
                 "give either --api PRESET or --method, not both"
             case .nothingToChange:
                 "nothing to change: give --description, --expires, --api or --method"
+            case .forbiddenMethods(let names):
+                "the store's settings forbid granting \(names.joined(separator: ", ")) (forbiddenMethods in pat.json)"
             }
         }
     }

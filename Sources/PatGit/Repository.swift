@@ -61,6 +61,13 @@ public final class Repository {
         return ObjectID(oid)
     }
 
+    /// Whether git accepts `name` as a reference name (e.g. `refs/heads/feature`).
+    public static func isValidReferenceName(_ name: String) -> Bool {
+        LibGit2.initialised
+        var valid: Int32 = 0
+        return git_reference_name_is_valid(&valid, name) == 0 && valid == 1
+    }
+
     /// Any revision git understands (a ref, an id, `HEAD~2`), peeled to a commit.
     public func resolveCommit(revision: String) throws(GitError) -> ObjectID {
         var object: OpaquePointer?
@@ -201,6 +208,42 @@ public final class Repository {
             ids.append(ObjectID(oid))
         }
         return ids
+    }
+
+    /// The merge of two commits as libgit2 makes it (over their merge base, recursively for a criss-cross): the
+    /// tree, written to the object database, or the paths in conflict.
+    public func mergedTree(ours: ObjectID, theirs: ObjectID) throws(GitError) -> (tree: ObjectID?, conflicts: [String]) {
+        func lookup(_ id: ObjectID) throws(GitError) -> OpaquePointer? {
+            var oid = id.raw
+            var commit: OpaquePointer?
+            try check(git_commit_lookup(&commit, pointer, &oid), "read commit \(id.short)")
+            return commit
+        }
+        let left = try lookup(ours)
+        defer { git_commit_free(left) }
+        let right = try lookup(theirs)
+        defer { git_commit_free(right) }
+        var options = git_merge_options()
+        try check(git_merge_options_init(&options, UInt32(GIT_MERGE_OPTIONS_VERSION)), "merge options")
+        var index: OpaquePointer?
+        try check(git_merge_commits(&index, pointer, left, right, &options), "merge \(theirs.short) into \(ours.short)")
+        defer { git_index_free(index) }
+        if git_index_has_conflicts(index) == 1 {
+            var iterator: OpaquePointer?
+            try check(git_index_conflict_iterator_new(&iterator, index), "list merge conflicts")
+            defer { git_index_conflict_iterator_free(iterator) }
+            var paths: [String] = []
+            var ancestor: UnsafePointer<git_index_entry>?
+            var mine: UnsafePointer<git_index_entry>?
+            var other: UnsafePointer<git_index_entry>?
+            while git_index_conflict_next(&ancestor, &mine, &other, iterator) == 0 {
+                if let entry = ancestor ?? mine ?? other { paths.append(String(cString: entry.pointee.path)) }
+            }
+            return (nil, paths.sorted())
+        }
+        var tree = git_oid()
+        try check(git_index_write_tree_to(&tree, index, pointer), "write the merged tree")
+        return (ObjectID(tree), [])
     }
 
     /// True when `descendant` has `ancestor` in its history (or is it).

@@ -35,15 +35,15 @@ public struct CommitRecord: Sendable {
 }
 
 extension Store {
-    /// The latest changes, newest first.
-    public func log(limit: Int = 20) throws -> [CommitRecord] {
-        try repository.history(from: try head(), limit: limit).map(record)
+    /// The latest changes, newest first, from main's head or `start`.
+    public func log(limit: Int = 20, from start: ObjectID? = nil) throws -> [CommitRecord] {
+        try repository.history(from: try start ?? head(), limit: limit).map(record)
     }
 
-    /// Every commit that changed this token's file, newest first: its whole life.
-    public func history(of id: TokenID) throws -> [CommitRecord] {
+    /// Every commit that changed this token's file, newest first: its whole life (up to main's head or `start`).
+    public func history(of id: TokenID, from start: ObjectID? = nil) throws -> [CommitRecord] {
         var records: [CommitRecord] = []
-        for commit in try repository.history(from: try head()) {
+        for commit in try repository.history(from: try start ?? head()) {
             let info = try repository.commit(commit)
             let now = try repository.entry(atPath: id.path, inTree: info.tree)?.id
             let before = try info.parents.first.flatMap { parent in

@@ -22,8 +22,9 @@ public final class Store {
         self.repository = repository
     }
 
-    /// Opens an existing store, or says precisely why `path` is not one.
-    public static func open(at path: String) throws -> Store {
+    /// Opens an existing store, or says precisely why `path` is not one. `requireMain: false` for a read of
+    /// another ref: a CI checkout of a pull request may have no local main.
+    public static func open(at path: String, requireMain: Bool = true) throws -> Store {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw StoreError.storeMissing(path) }
         guard isDirectory.boolValue else { throw StoreError.notAStore(path, reason: "it is a file, not a directory") }
@@ -35,6 +36,7 @@ public final class Store {
             throw StoreError.notAStore(path, reason: "it is not a git repository")
         }
         let store = Store(path: path, repository: repository)
+        guard requireMain else { return store }
         guard let head = try repository.resolve(reference: branch) else {
             throw StoreError.notAStore(path, reason: "its branch \(branchName) has no commits")
         }
@@ -63,9 +65,17 @@ public final class Store {
         return try StoreView(repository: repository, commit: id, parsed: parsed)
     }
 
-    /// Any revision git understands, as a commit of this store.
+    /// Any revision git understands (a branch, tag, HEAD, an id), as a commit of this store.
     public func commit(forRevision revision: String) throws -> ObjectID {
-        try repository.resolveCommit(revision: revision)
+        do { return try repository.resolveCommit(revision: revision) } catch {
+            throw StoreError.unknownRevision(revision, error.message)
+        }
+    }
+
+    /// The commit a read looks at: `revision` when given, else main's head.
+    public func commit(reading revision: String?) throws -> ObjectID {
+        guard let revision else { return try head() }
+        return try commit(forRevision: revision)
     }
 
     /// The key `pat init --signing-key` adopted for this store, if any.

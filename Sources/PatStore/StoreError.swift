@@ -35,6 +35,12 @@ public enum StoreError: Error, CustomStringConvertible {
     case tokenInput(String)
     case invalidSettings([String])
     case tokenExpired(String, CivilDate)
+    case invalidBranch(String)
+    case unknownRevision(String, String)
+    case branchIsMain(String)
+    case mergeRefused([String])
+    case nothingToMerge(String)
+    case nothingToApprove(String)
 
     public var description: String {
         switch self {
@@ -100,6 +106,18 @@ public enum StoreError: Error, CustomStringConvertible {
             "token \(id) expired on \(day.dashboardForm); give --expires to set a new date"
         case .templates(let reason):
             "pat's built-in templates are unreadable: \(reason)"
+        case .invalidBranch(let name):
+            "'\(name.prefix(200))' is not a usable branch name (git refuses it as refs/heads/\(name.prefix(200)))"
+        case .unknownRevision(let revision, let reason):
+            "'\(revision.prefix(200))' names no commit of this store: \(reason)"
+        case .branchIsMain(let what):
+            "\(what) needs a branch other than main"
+        case .mergeRefused(let findings):
+            "refused to merge: 'pat check' found \(findings.count == 1 ? "a problem" : "\(findings.count) problems"):\n" + findings.map { "  - " + $0 }.joined(separator: "\n")
+        case .nothingToMerge(let branch):
+            "nothing to merge: main already contains \(branch)"
+        case .nothingToApprove(let branch):
+            "nothing to approve: \(branch) changes no file of main"
         }
     }
 }

@@ -11,6 +11,8 @@ public struct PlannedChange {
     public var tokens: [Token]
     /// New token values, to be shown once the commit is on the branch. Never logged, never written.
     public var secrets: [TokenID: TokenSecret]
+    /// The whole tree of the commit, when it is not the parent's with `files` applied (a merge).
+    public var tree: ObjectID?
 
     public init(files: [String: TreeChange], message: CommitMessage, tokens: [Token] = [],
                 secrets: [TokenID: TokenSecret] = [:]) {
@@ -29,30 +31,46 @@ public struct CommittedChange {
     public let retries: Int
 }
 
-/// Who signs and in whose name.
+/// Who signs, in whose name, and on which branch.
 public struct WriteOptions: Sendable {
     public var signer: any SSHSigner
     public var identity: Identity?
     public var now: @Sendable () -> Date
     public var maxAttempts: Int
+    /// The branch the commit goes on (nil: main).
+    public var branch: String?
+    /// Where a new branch starts (nil: main); ignored when the branch exists.
+    public var base: String?
 
     public init(signer: any SSHSigner, identity: Identity? = nil, now: @escaping @Sendable () -> Date = Date.init,
-                maxAttempts: Int = 100) {
+                maxAttempts: Int = 100, branch: String? = nil, base: String? = nil) {
         self.signer = signer
         self.identity = identity
         self.now = now
         self.maxAttempts = maxAttempts
+        self.branch = branch
+        self.base = base
     }
 }
 
 extension Store {
-    /// Builds the change on the current head, signs it and moves `main` by compare-and-swap. When another
-    /// writer got there first, the change is rebuilt on the new head (so it sees their tokens) and retried.
+    /// Builds the change on the current head of the branch (main unless `options.branch` names another), signs it
+    /// and moves the branch by compare-and-swap. When another writer got there first, the change is rebuilt on the
+    /// new head (so it sees their tokens) and retried. A branch that does not exist yet starts at `options.base`
+    /// (default main), and is created only if nobody created it meanwhile.
     public func write(_ options: WriteOptions, plan: (StoreView, Date) throws -> PlannedChange) throws -> CommittedChange {
+        try write(options, parents: { current in [current] }, plan: plan)
+    }
+
+    /// The general form: `parents` gives the new commit's parents from the branch's current head (a merge adds one).
+    func write(_ options: WriteOptions, parents: (ObjectID) throws -> [ObjectID],
+               plan: (StoreView, Date) throws -> PlannedChange) throws -> CommittedChange {
+        let reference = try Store.reference(forBranch: options.branch)
         var attempt = 0
         while true {
             attempt += 1
-            let parent = try head()
+            let current = try repository.resolve(reference: reference)
+            let parent = try current ?? startPoint(options.base)
             let view = try self.view(at: parent)
             guard view.signers.principal(for: options.signer.publicKey) != nil else {
                 throw StoreError.signerNotTrusted(fingerprint: options.signer.publicKey.fingerprint)
@@ -60,11 +78,11 @@ extension Store {
             let now = options.now()
             let change = try plan(view, now)
             let commit = try writeCommit(
-                tree: try repository.tree(applying: change.files, to: view.tree), parents: [parent],
+                tree: try change.tree ?? repository.tree(applying: change.files, to: view.tree), parents: try parents(parent),
                 identity: identity(override: options.identity, settings: view.settings), time: now,
                 message: change.message, signer: options.signer)
             do {
-                try repository.updateReference(Store.branch, to: commit, expected: parent,
+                try repository.updateReference(reference, to: commit, expected: current,
                                                message: "pat: \(change.message.operation.rawValue)")
                 return CommittedChange(commit: commit, change: change, retries: attempt - 1)
             } catch {
@@ -74,6 +92,22 @@ extension Store {
                 usleep(UInt32.random(in: 1_000...(2_000 * UInt32(min(attempt, 20)))))
             }
         }
+    }
+
+    /// `refs/heads/NAME` for a branch name git accepts; main when nil.
+    static func reference(forBranch branch: String?) throws -> String {
+        guard let branch else { return Store.branch }
+        let reference = "refs/heads/" + branch
+        guard !branch.isEmpty, !branch.hasPrefix("-"), Repository.isValidReferenceName(reference) else {
+            throw StoreError.invalidBranch(branch)
+        }
+        return reference
+    }
+
+    /// Where a new branch starts: `base` as git reads a revision, else main.
+    func startPoint(_ base: String?) throws -> ObjectID {
+        guard let base else { return try head() }
+        return try commit(forRevision: base)
     }
 
     func writeCommit(tree: ObjectID, parents: [ObjectID], identity: Identity, time: Date, message: CommitMessage,

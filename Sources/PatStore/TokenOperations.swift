@@ -167,14 +167,19 @@ public enum TokenOperations {
             guard let found = view.presets.preset(named: preset) else {
                 return .failure(TokenValidationError(.unknownPreset(preset, known: view.presets.names + [APIGrant.custom])))
             }
-            let methods = found.expand(in: catalog)
+            // A preset grants what it names less what the store forbids: the preset stays usable.
+            let methods = found.expand(in: catalog).filter { !view.settings.forbids($0) }
             guard !methods.isEmpty else { return .failure(TokenValidationError(.noMethods)) }
             return .success(APIGrant(preset: found.name, methods: methods))
         }
         if request.methods.isEmpty {
             return required || request.preset != nil ? .failure(TokenValidationError(.noMethods)) : .success(nil)
         }
-        return catalog.resolve(request.methods).map { APIGrant(preset: APIGrant.custom, methods: $0) }
+        return catalog.resolve(request.methods).flatMap { methods in
+            let forbidden = methods.filter(view.settings.forbids)
+            guard forbidden.isEmpty else { return .failure(TokenValidationError(.forbiddenMethods(forbidden))) }
+            return .success(APIGrant(preset: APIGrant.custom, methods: methods))
+        }
     }
 
     static func collect<T>(_ result: Result<T, TokenValidationError>, into problems: inout [TokenValidationError.Problem]) -> T? {

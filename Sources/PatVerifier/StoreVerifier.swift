@@ -31,6 +31,8 @@ public final class StoreVerifier {
     public static let branch = "refs/heads/main"
 
     public let path: String
+    /// What the verifier follows: a reference (`refs/heads/main`), or any revision git reads (`HEAD`, a commit id).
+    public let revision: String
     let repository: Repository
     private var chain: TrustChain
     private let stateFile: String?
@@ -39,8 +41,9 @@ public final class StoreVerifier {
     public private(set) var current: VerifiedSnapshot?
     public private(set) var status = VerifierStatus()
 
-    public init(path: String, trustRoot: TrustRoot, stateFile: String? = nil) throws {
+    public init(path: String, trustRoot: TrustRoot, stateFile: String? = nil, revision: String = StoreVerifier.branch) throws {
         self.path = path
+        self.revision = revision
         do { repository = try Repository.open(at: path) } catch {
             throw VerifierError.git("cannot open the store at \(path): \(error.message)")
         }
@@ -79,7 +82,13 @@ public final class StoreVerifier {
 
     /// The branch's current commit: one ref read, cheap enough to poll.
     public func branchHead() throws -> ObjectID? {
-        do { return try repository.resolve(reference: Self.branch) } catch { throw VerifierError.git(error.description) }
+        do {
+            if revision.hasPrefix("refs/") { return try repository.resolve(reference: revision) }
+            return try repository.resolveCommit(revision: revision)
+        } catch {
+            if error.isNotFound { return nil }
+            throw VerifierError.git(error.description)
+        }
     }
 
     /// Verifies and loads the branch head if it moved since the last look.
@@ -88,7 +97,7 @@ public final class StoreVerifier {
         let started = Date()
         let head: ObjectID
         do {
-            guard let found = try branchHead() else { return refuse(nil, .noBranch(path)) }
+            guard let found = try branchHead() else { return refuse(nil, .noBranch(path, revision)) }
             head = found
         } catch {
             return refuse(nil, error as? VerifierError ?? .git("\(error)"))

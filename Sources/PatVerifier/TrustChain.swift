@@ -25,6 +25,17 @@ public enum TrustRoot: Sendable {
     }
 }
 
+/// What `TrustChain.verifyLanding` found: how the change would land and the approvals it carries.
+public struct Landing: Sendable, Equatable {
+    public let fastForward: Bool
+    /// Distinct principals whose signatures the change carries (authors and approvers; for a fast-forward, the
+    /// last state's).
+    public let principals: Set<String>
+    public let required: Int
+    /// Everyone the base trusts: who could still approve.
+    public let signers: [String]
+}
+
 /// The trust rule (docs/trust-rule.md), checked between what is already trusted and a new head:
 ///
 /// 1. The main line of a head is its first-parent chain. The verified head (or the pinned root commit) must be on
@@ -134,23 +145,10 @@ struct TrustChain {
         var trees: Set<ObjectID> = [commit.tree]
         if isMerge {
             if landed == nil { landed = Set(try repository.history(from: landing)) }
-            // Rule 3: what the merge brings in, oldest first.
             let brought = try commits(from: commit.parents[1], notIn: landed!)
-            for side in brought {
-                let sideKey = try signingKey(of: side)
-                guard let sideParent = side.parents.first else {
-                    throw VerifierError.unrelatedHistory(commit: side.id.hex, merge: commit.id.hex)
-                }
-                try checkTrustedByParents(side, sideKey)
-                guard let principal = trusted.principal(for: sideKey) else {
-                    throw VerifierError.untrustedWhereItLands(commit: side.id.hex, fingerprint: sideKey.fingerprint, merge: commit.id.hex)
-                }
-                if side.tree != (try read(sideParent).tree) {
-                    principals.insert(principal)
-                } else if let approved = side.approvedTree, side.parents.count == 1 {
-                    approvals.append((approved, principal))
-                }
-            }
+            let judged = try judgeBrought(brought, landingSigners: trusted, merge: commit.id)
+            principals.formUnion(judged.authors)
+            approvals += judged.approvals
             let secondTree = try read(commit.parents[1]).tree
             if signedBy == nil || policy.requiredApprovals > 1 {
                 let base = try mergeBase(commit, brought: brought, landed: landed!)
@@ -176,6 +174,66 @@ struct TrustChain {
         if let open { try Self.close(open) }
         for approval in approvals where trees.contains(approval.tree) { principals.insert(approval.principal) }
         open = State(commit: commit.id, trees: trees, principals: principals, required: policy.requiredApprovals)
+    }
+
+    /// Rule 3 for what a merge brings in (oldest first): each commit signed, trusted by its own parents' signers and
+    /// by the signers where it lands. Returns the principals of those that change files (the change's authors) and
+    /// the approvals among the rest.
+    private mutating func judgeBrought(_ brought: [Commit], landingSigners trusted: AllowedSigners, merge: ObjectID?) throws
+        -> (authors: Set<String>, approvals: [(tree: ObjectID, principal: String)]) {
+        var authors: Set<String> = []
+        var approvals: [(tree: ObjectID, principal: String)] = []
+        for side in brought {
+            let sideKey = try signingKey(of: side)
+            guard let sideParent = side.parents.first else {
+                throw VerifierError.unrelatedHistory(commit: side.id.hex, merge: merge?.hex ?? "")
+            }
+            try checkTrustedByParents(side, sideKey)
+            guard let principal = trusted.principal(for: sideKey) else {
+                throw VerifierError.untrustedWhereItLands(commit: side.id.hex, fingerprint: sideKey.fingerprint, merge: merge?.hex ?? "")
+            }
+            if side.tree != (try read(sideParent).tree) {
+                authors.insert(principal)
+            } else if let approved = side.approvedTree, side.parents.count == 1 {
+                approvals.append((approved, principal))
+            }
+        }
+        return (authors, approvals)
+    }
+
+    /// What landing `head` on `base` would bring, judged as the verifier will judge it: as a fast-forward when `base`
+    /// is on head's main line, else as the merge commit `pat merge` would sign. Throws the first refusal; reports
+    /// the approvals the change has and the policy it needs (the merger's own signature not counted).
+    mutating func verifyLanding(of head: ObjectID, on base: ObjectID) throws -> Landing {
+        let policy = try settings(ofCommit: base, judging: head)
+        var mainLine: [Commit] = []
+        var cursor: ObjectID? = head
+        while let id = cursor, id != base {
+            let commit = try read(id)
+            mainLine.append(commit)
+            cursor = commit.parents.first
+        }
+        if cursor == base {
+            do {
+                var landed: Set<ObjectID>?
+                var open: State?
+                for commit in mainLine.reversed() {
+                    try verifyMainLine(commit, landed: &landed, open: &open)
+                    landed?.insert(commit.id)
+                }
+                return Landing(fastForward: true, principals: open?.principals ?? [], required: open?.required ?? policy.requiredApprovals,
+                               signers: try signers(ofCommit: base, judging: head).entries.map(\.principal))
+            } catch VerifierError.notEnoughApprovals {
+                // A state on the branch before its last lacks approvals: it cannot be fast-forwarded, only merged.
+            }
+        }
+        let trusted = try signers(ofCommit: base, judging: head)
+        let brought = try commits(from: head, notIn: Set(try repository.history(from: base)))
+        let judged = try judgeBrought(brought, landingSigners: trusted, merge: nil)
+        let headTree = try read(head).tree
+        let approvers = judged.approvals.filter { $0.tree == headTree }.map(\.principal)
+        return Landing(fastForward: false, principals: judged.authors.union(approvers), required: policy.requiredApprovals,
+                       signers: trusted.entries.map(\.principal))
     }
 
     /// A state that will collect no more approvals: it must have what its policy required.

@@ -5,7 +5,7 @@ public enum VerifierError: Error, Equatable, Sendable, CustomStringConvertible {
     case noTrustRoot
     case unreadableAllowedSigners(String, String)
     case unreadableState(String, String)
-    case noBranch(String)
+    case noBranch(String, String)
     case trustRootNotInHistory(String)
     case rollback(head: String, verified: String)
     case unsigned(commit: String)
@@ -35,7 +35,8 @@ public enum VerifierError: Error, Equatable, Sendable, CustomStringConvertible {
             "no trust root: pin one with --allowed-signers FILE (keys trusted to sign the store's first commit) or --trust-root COMMIT (the store's first commit id)"
         case .unreadableAllowedSigners(let path, let reason): "cannot use allowed signers file \(path): \(reason)"
         case .unreadableState(let path, let reason): "cannot use state file \(path): \(reason)"
-        case .noBranch(let path): "\(path) has no main branch to verify"
+        case .noBranch(let path, let revision):
+            revision == "refs/heads/main" ? "\(path) has no main branch to verify" : "\(path) has no \(revision.prefix(200)) to verify"
         case .trustRootNotInHistory(let commit):
             "the pinned trust root \(commit) is not on the main line of main (its first-parent history)"
         case .rollback(let head, let verified):
@@ -47,11 +48,11 @@ public enum VerifierError: Error, Equatable, Sendable, CustomStringConvertible {
         case .rootCommitNotPinned(let commit):
             "refused commit \(commit.prefix(10)): a first commit other than the pinned trust root"
         case .untrustedWhereItLands(let commit, let fingerprint, let merge):
-            "refused commit \(commit.prefix(10)), which merge \(merge.prefix(10)) brings into main: signed by \(fingerprint), which main's allowed_signers where it lands (the merge's first parent) does not trust"
+            "refused commit \(commit.prefix(10)), which \(merge.isEmpty ? "a merge of the branch" : "merge \(merge.prefix(10))") brings into main: signed by \(fingerprint), which main's allowed_signers where it lands (the merge's first parent) does not trust"
         case .untrustedBySecondParent(let commit, let fingerprint, let parent):
             "refused merge \(commit.prefix(10)): signed by \(fingerprint), which the allowed_signers of its second parent \(parent.prefix(10)) does not trust (a merge's signer must be trusted on both sides)"
         case .unrelatedHistory(let commit, let merge):
-            "refused merge \(merge.prefix(10)): it brings in \(commit.prefix(10)), a first commit of another history"
+            "refused \(merge.isEmpty ? "the merge" : "merge \(merge.prefix(10))"): it brings in \(commit.prefix(10)), a first commit of another history"
         case .octopusMerge(let commit, let parents):
             "refused commit \(commit.prefix(10)): a merge of \(parents) parents; pat accepts merges of two"
         case .damagedStore(let commit, let reason): "refused commit \(commit.prefix(10)): \(reason)"

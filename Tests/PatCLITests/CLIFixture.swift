@@ -11,7 +11,8 @@ final class CLIFixture {
     var store: String { directory.file("store") }
 
     /// Commands that change the store, and so need the key's password.
-    static let writing: Set<String> = ["init", "generate", "edit", "regenerate", "copy", "remove", "import", "signers", "key"]
+    static let writing: Set<String> = ["init", "generate", "edit", "regenerate", "copy", "remove", "import", "signers", "key",
+                                       "approve", "merge", "settings"]
 
     init(initialise: Bool = true) throws {
         keyPath = try sshKeygen(in: directory, comment: "alice@example.com", passphrase: Self.password)
@@ -39,6 +40,7 @@ final class CLIFixture {
         let needsPassword = password && Self.writing.contains(arguments.first ?? "")
             && !arguments.contains { ["--password-file", "--password-stdin", "--no-password"].contains($0) }
             && !(arguments.first == "signers" && arguments.dropFirst().first == "list")
+            && !(arguments.first == "settings" && arguments.dropFirst().first != "set")
         var env = environment
         for (key, value) in extra { env[key] = value }
         return try run(patExecutable, arguments + (needsPassword ? ["--password-file", passwordFile] : []),
