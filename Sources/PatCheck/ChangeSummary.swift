@@ -47,27 +47,31 @@ public struct ChangeSummary: Equatable, Sendable {
 
     static func isTokenPath(_ path: String) -> Bool { path.hasPrefix("tokens/") && path.hasSuffix(".json") }
 
-    private mutating func decodeTokens(_ files: [String: [UInt8]], side: UnreadableFile.Side) -> [String: Token] {
-        var tokens: [String: Token] = [:]
-        for (path, data) in files where Self.isTokenPath(path) {
-            do {
-                tokens[path] = try TokenFile.decode(data, path: path)
-            } catch {
-                unreadable.append(UnreadableFile(path: path, side: side, reason: error.reason))
-            }
+    private mutating func decodeToken(_ data: [UInt8]?, path: String, side: UnreadableFile.Side) -> Token? {
+        guard let data else { return nil }
+        do {
+            return try TokenFile.decode(data, path: path)
+        } catch {
+            unreadable.append(UnreadableFile(path: path, side: side, reason: error.reason))
+            return nil
         }
-        return tokens
     }
 
+    /// Only files whose bytes differ are decoded: an unchanged file can add, remove or change nothing.
     private mutating func compareTokens(base: [String: [UInt8]], head: [String: [UInt8]]) {
-        let old = decodeTokens(base, side: .base)
-        let new = decodeTokens(head, side: .head)
-        // A path that is present on both sides but unreadable on one is neither added nor removed.
-        for (path, token) in new where base[path] == nil { tokensAdded.append(token) }
-        for (path, token) in old where head[path] == nil { tokensRemoved.append(token) }
-        for (path, before) in old {
-            guard let after = new[path], before != after else { continue }
-            tokensChanged.append(TokenChange(old: before, new: after))
+        let paths = Set(base.keys.filter(Self.isTokenPath)).union(head.keys.filter(Self.isTokenPath))
+        for path in paths {
+            let oldData = base[path], newData = head[path]
+            guard oldData != newData else { continue }
+            let before = decodeToken(oldData, path: path, side: .base)
+            let after = decodeToken(newData, path: path, side: .head)
+            // A path present on both sides but unreadable on one is neither added nor removed.
+            switch (oldData, newData, before, after) {
+            case (nil, _, _, let after?): tokensAdded.append(after)
+            case (_, nil, let before?, _): tokensRemoved.append(before)
+            case (_, _, let before?, let after?) where before != after: tokensChanged.append(TokenChange(old: before, new: after))
+            default: break
+            }
         }
         tokensAdded.sort { $0.id < $1.id }
         tokensRemoved.sort { $0.id < $1.id }

@@ -80,6 +80,11 @@ public struct SecretScanner: Sendable {
         var scan = Scan(bytes: bytes, storePrefixes: storePrefixes)
         return scan.run()
     }
+
+    /// The `secrets` findings for a blob at `path` (or, with `path` nil, for the message of `commit`).
+    public func findings(in bytes: some Collection<UInt8>, commit: String?, path: String?) -> [CheckFinding] {
+        scan(bytes).map { CheckFinding.secret($0, commit: commit, path: path) }
+    }
 }
 
 // MARK: - The scan

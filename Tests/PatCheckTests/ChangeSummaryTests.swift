@@ -160,3 +160,17 @@ import Testing
         #expect(summary.unreadable.contains { $0.path == "tokens/0a/0a1b2c3d4e5f6071.json" })
     }
 }
+
+extension ChangeSummaryTests {
+    @Test func anUnchangedUnreadableFileIsNotTheSummarysBusiness() {
+        let files = ["tokens/0a/0a1b2c3d4e5f6071.json": Array("garbage".utf8)]
+        #expect(Self.summary(files, files).isEmpty)
+    }
+
+    @Test func aTokenFileRepairedInHeadIsNeitherAddedNorChanged() {
+        let base = ["tokens/0a/0a1b2c3d4e5f6071.json": Array("garbage".utf8)]
+        let summary = Self.summary(base, Tokens.files([Self.token]))
+        #expect(summary.tokensAdded.isEmpty && summary.tokensChanged.isEmpty)
+        #expect(summary.unreadable == [UnreadableFile(path: Self.token.id.path, side: .base, reason: "not valid JSON")])
+    }
+}

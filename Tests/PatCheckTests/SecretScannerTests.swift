@@ -204,3 +204,18 @@ import Testing
         #expect(Self.scanner.scan(text).count == 200)
     }
 }
+
+extension SecretScannerTests {
+    @Test func findingsNameTheCommitPathAndLineAndShowOnlyTheDisplay() throws {
+        let value = Fake.storeToken()
+        let commit = String(repeating: "c", count: 40)
+        let inFile = Self.scanner.findings(in: Array("a\nb \(value)\n".utf8), commit: commit, path: "notes.txt")
+        #expect(inFile == [CheckFinding(category: .secrets, severity: .error,
+                                        message: "the file holds a token value of this store (pat_\u{2026}\(value.suffix(4))); remove it from the history and revoke it",
+                                        commit: commit, path: "notes.txt", line: 2)])
+        let inMessage = try #require(Self.scanner.findings(in: Array(value.utf8), commit: commit, path: nil).first)
+        #expect(inMessage.message.hasPrefix("the commit message holds a token value of this store"))
+        #expect(inMessage.path == nil && inMessage.line == 1)
+        #expect(!inMessage.message.contains(value))
+    }
+}
