@@ -54,6 +54,9 @@ let package = Package(
         .target(name: "PatStore", dependencies: ["PatCore", "PatSSH", "PatGit", "PatTemplates"]),
         // Trust chain, snapshots and reloads: what services run to authorise requests offline.
         .target(name: "PatVerifier", dependencies: ["PatCore", "PatSSH", "PatGit"]),
+        // The pure core of `pat check`: secret scanning, the reviewer's change summary, the report and its
+        // renderings. Inputs are values (file maps, commit messages); git and the CLI are wired elsewhere.
+        .target(name: "PatCheck", dependencies: ["PatCore", "PatSSH"]),
         // `pat serve`: the verifier as an HTTP authorisation service (Hummingbird 2).
         .target(
             name: "PatServer",
@@ -89,6 +92,7 @@ let package = Package(
         .testTarget(name: "PatBenchmarksTests", dependencies: ["PatBenchmarks", "PatTestSupport"]),
         .testTarget(name: "PatGitTests", dependencies: ["PatGit", "PatTestSupport"]),
         .testTarget(name: "PatStoreTests", dependencies: ["PatStore", "PatTestSupport"]),
+        .testTarget(name: "PatCheckTests", dependencies: ["PatCheck", "PatCore", "PatSSH"], exclude: ["Fixtures"]),
         .testTarget(name: "PatVerifierTests", dependencies: ["PatVerifier", "PatStore", "PatTestSupport"]),
         .testTarget(
             name: "PatServerTests",
