@@ -72,10 +72,13 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
+        // `pat check` against a real store: the history by the verifier's trust rule, the content, secrets and
+        // summary by PatCheck, read from git.
+        .target(name: "PatReview", dependencies: ["PatCheck", "PatCore", "PatGit", "PatSSH", "PatVerifier"]),
         // Command-line front end (argument parsing and output only).
         .target(
             name: "PatCLI",
-            dependencies: ["PatStore", "PatVerifier", "PatServer", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["PatStore", "PatVerifier", "PatServer", "PatReview", "PatCheck", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(name: "pat", dependencies: ["PatCLI"]),
         // Benchmarks against baselines measured in the same run (`swift run -c release pat-bench`).

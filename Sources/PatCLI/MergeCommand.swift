@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PatCore
 import PatGit
+import PatReview
 import PatStore
 import PatVerifier
 
@@ -23,6 +24,15 @@ struct MergeCommand: ParsableCommand {
         let target = into == Store.branchName ? nil : into
         let base = try store.commit(forRevision: "refs/heads/\(into)")
         let head = try store.commit(forRevision: "refs/heads/\(branch)")
+        // The checks `pat check` runs; any finding refuses the merge.
+        let report = try PullRequestCheck(storePath: store.path, base: base.hex, head: head.hex, trustRoot: nil,
+                                          catalog: try BuiltInTemplates.catalog()).run()
+        if !report.findings.isEmpty {
+            throw StoreError.mergeRefused(report.findings.map { finding in
+                [finding.commit.map { "commit \($0.prefix(10))" }, finding.path].compactMap { $0 }.joined(separator: ", ")
+                    + (finding.commit == nil && finding.path == nil ? "" : ": ") + finding.message
+            })
+        }
         let landing: Landing
         do {
             landing = try LandingCheck.run(path: store.path, base: base, head: head, trustRoot: nil)

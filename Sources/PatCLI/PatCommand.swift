@@ -18,7 +18,7 @@ public struct PatCommand: AsyncParsableCommand {
             InitCommand.self, GenerateCommand.self, EditCommand.self, RegenerateCommand.self, CopyCommand.self,
             RemoveCommand.self, ImportCommand.self, ListCommand.self, ShowCommand.self, LogCommand.self, MethodsCommand.self,
             PresetsCommand.self, SignersCommand.self, KeyCommand.self, VerifyCommand.self, ServeCommand.self,
-            SettingsCommand.self, ApproveCommand.self, MergeCommand.self,
+            CheckCommand.self, SettingsCommand.self, ApproveCommand.self, MergeCommand.self,
         ]
     )
 
@@ -46,6 +46,8 @@ public struct PatCommand: AsyncParsableCommand {
             }
             let message = fullMessage(for: error)
             if !message.isEmpty { (exitCode(for: error) == .success ? Console.out : Console.errorRaw)(message) }
+            // `pat check` documents 2 for a usage error, as CI scripts tell it from 1 (findings).
+            if arguments.first == "check", exitCode(for: error) != .success { return CheckCommand.usageError }
             return exitCode(for: error).rawValue
         }
     }

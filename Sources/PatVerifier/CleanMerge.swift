@@ -14,6 +14,29 @@ enum CleanMerge {
                     Entry(id: theirs, mode: 0o040000), Entry(id: merged, mode: 0o040000), path: "", repository)
     }
 
+    /// The first path both sides changed differently since `base` (nil: the two merge cleanly).
+    static func conflict(base: ObjectID?, ours: ObjectID, theirs: ObjectID, in repository: Repository) throws -> String? {
+        try conflict(base.map { Entry(id: $0, mode: 0o040000) }, Entry(id: ours, mode: 0o040000), Entry(id: theirs, mode: 0o040000),
+                     path: "", repository)
+    }
+
+    private static func conflict(_ base: Entry?, _ ours: Entry?, _ theirs: Entry?, path: String, _ repository: Repository) throws -> String? {
+        if ours == theirs || base == ours || base == theirs { return nil }
+        guard ours?.isTree == true, theirs?.isTree == true else { return path.isEmpty ? "the top of the tree" : path }
+        func entries(_ entry: Entry?) throws -> [String: Entry] {
+            guard let entry, entry.isTree else { return [:] }
+            return Dictionary(try repository.entries(ofTree: entry.id).map { ($0.name, Entry(id: $0.id, mode: $0.mode)) },
+                              uniquingKeysWith: { first, _ in first })
+        }
+        let (b, o, t) = (try entries(base), try entries(ours), try entries(theirs))
+        for name in Set(b.keys).union(o.keys).union(t.keys).sorted() {
+            if let found = try conflict(b[name], o[name], t[name], path: path.isEmpty ? name : path + "/" + name, repository) {
+                return found
+            }
+        }
+        return nil
+    }
+
     private struct Entry: Equatable {
         let id: ObjectID
         let mode: UInt32

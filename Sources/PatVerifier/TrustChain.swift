@@ -34,6 +34,11 @@ public struct Landing: Sendable, Equatable {
     public let required: Int
     /// Everyone the base trusts: who could still approve.
     public let signers: [String]
+    /// For a change that must be merged: the first path main and the branch both changed (a stale base), or
+    /// why there is no one clean merge; nil when it merges cleanly.
+    public var conflict: String? = nil
+    /// The commits the change would bring onto main, oldest first.
+    public var commits: [ObjectID] = []
 }
 
 /// The trust rule (docs/trust-rule.md), checked between what is already trusted and a new head:
@@ -222,18 +227,30 @@ struct TrustChain {
                     landed?.insert(commit.id)
                 }
                 return Landing(fastForward: true, principals: open?.principals ?? [], required: open?.required ?? policy.requiredApprovals,
-                               signers: try signers(ofCommit: base, judging: head).entries.map(\.principal))
+                               signers: try signers(ofCommit: base, judging: head).entries.map(\.principal),
+                               commits: mainLine.reversed().map(\.id))
             } catch VerifierError.notEnoughApprovals {
                 // A state on the branch before its last lacks approvals: it cannot be fast-forwarded, only merged.
             }
         }
         let trusted = try signers(ofCommit: base, judging: head)
-        let brought = try commits(from: head, notIn: Set(try repository.history(from: base)))
+        let landed = Set(try repository.history(from: base))
+        let brought = try commits(from: head, notIn: landed)
         let judged = try judgeBrought(brought, landingSigners: trusted, merge: nil)
         let headTree = try read(head).tree
         let approvers = judged.approvals.filter { $0.tree == headTree }.map(\.principal)
+        // Would it merge cleanly? (The virtual merge commit: first parent base, second head.)
+        var conflict: String?
+        do {
+            let virtual = Commit(id: head, raw: try read(head).raw, tree: headTree, parents: [base, head])
+            let mergeBase = try self.mergeBase(virtual, brought: brought, landed: landed)
+            conflict = try CleanMerge.conflict(base: try mergeBase.map { try read($0).tree }, ours: try read(base).tree, theirs: headTree,
+                                               in: repository).map { "\($0) was changed on main and on the branch" }
+        } catch VerifierError.forgeMergeNotClean(_, let reason) {
+            conflict = reason
+        }
         return Landing(fastForward: false, principals: judged.authors.union(approvers), required: policy.requiredApprovals,
-                       signers: trusted.entries.map(\.principal))
+                       signers: trusted.entries.map(\.principal), conflict: conflict, commits: brought.map(\.id))
     }
 
     /// A state that will collect no more approvals: it must have what its policy required.

@@ -13,7 +13,9 @@ import Testing
         ("presets", PresetsCommand.self), ("verify", VerifyCommand.self), ("serve", ServeCommand.self),
         ("signers", SignersCommand.self), ("signers-add", SignersCommand.Add.self), ("signers-remove", SignersCommand.Remove.self),
         ("signers-list", SignersCommand.List.self), ("key", KeyCommand.self), ("key-rotate", KeyCommand.Rotate.self),
-        ("key-passwd", KeyCommand.Passwd.self),
+        ("key-passwd", KeyCommand.Passwd.self), ("check", CheckCommand.self), ("settings", SettingsCommand.self),
+        ("settings-show", SettingsCommand.Show.self), ("settings-set", SettingsCommand.Set.self), ("approve", ApproveCommand.self),
+        ("merge", MergeCommand.self),
     ]
 
     @Test(arguments: commands.map(\.0))

@@ -55,6 +55,40 @@ import Testing
                                 "--method", "environment.Control.StopEnv"])
         }
 
+        /// alice's key without its password, for git's own signing.
+        lazy var plainKey: String = {
+            let path = cli.directory.file("alice-plain-\(UUID().uuidString)")
+            try? FileManager.default.copyItem(atPath: cli.keyPath, toPath: path)
+            _ = try? run("ssh-keygen", ["-q", "-p", "-P", CLIFixture.password, "-N", "", "-f", path])
+            return path
+        }()
+
+        /// A commit made by hand with git's plumbing on `branch` of a clone: files written, signed by alice unless
+        /// `signed` is false.
+        @discardableResult
+        func handCommit(_ clone: String, _ branch: String, files: [String: String], message: String, signed: Bool = true) throws -> String {
+            let index = cli.directory.file("index-\(UUID().uuidString)")
+            let environment = ["GIT_INDEX_FILE": index, "GIT_AUTHOR_NAME": "Alice", "GIT_AUTHOR_EMAIL": "alice@example.com",
+                               "GIT_COMMITTER_NAME": "Alice", "GIT_COMMITTER_EMAIL": "alice@example.com"]
+            try expectOK(git(["read-tree", branch], in: clone, environment: environment))
+            for (path, content) in files {
+                let blob = try run("git", ["-C", clone, "hash-object", "-w", "--stdin"], stdin: content).stdout.trimmingCharacters(in: .newlines)
+                try expectOK(git(["update-index", "--add", "--cacheinfo", "100644,\(blob),\(path)"], in: clone, environment: environment))
+            }
+            let tree = try git(["write-tree"], in: clone, environment: environment).stdout.trimmingCharacters(in: .newlines)
+            let signing = signed ? ["-c", "gpg.format=ssh", "-c", "user.signingkey=\(plainKey)"] : []
+            let result = try git(signing + ["commit-tree", tree, "-p", branch] + (signed ? ["-S"] : []) + ["-m", message],
+                                 in: clone, environment: environment)
+            try expectOK(result)
+            let commit = result.stdout.trimmingCharacters(in: .newlines)
+            try expectOK(git(["update-ref", "refs/heads/\(branch)", commit], in: clone))
+            return commit
+        }
+
+        func check(_ arguments: [String], in clone: String, environment: [String: String] = [:]) throws -> ProcessResult {
+            try cli.pat(["check", "--store", clone] + arguments, environment: environment)
+        }
+
         /// alice proposes a token on a branch and pushes it.
         func propose(_ branch: String) throws -> String {
             let result = try pat(["generate", "--branch", branch, "--description", "CI", "--expires", "+30d",
@@ -176,5 +210,120 @@ import Testing
         #expect(custom.stderr.contains("the store's settings forbid granting environment.Control.StopEnv"), "\(custom.stderr)")
         let shown = try team.cli.pat(["settings", "--store", team.cli.store, "--json"])
         #expect(shown.stdout.contains("\"requiredApprovals\": 2") || shown.stdout.contains("\"requiredApprovals\":2"), "\(shown.stdout)")
+    }
+
+    // MARK: pat check
+
+    @Test func aCleanChangeChecksCleanAndTheSummarySaysWhatItDoes() throws {
+        let team = try Team()
+        _ = try team.propose("add-ci")
+        let text = try team.check(["--base", "main", "--head", "add-ci"], in: team.alice)
+        #expect(text.status == 0, "\(text.stdout) \(text.stderr)")
+        #expect(text.stdout.contains("CI"), "\(text.stdout)")
+        let json = try team.check(["--base", "main", "--head", "add-ci", "--json"], in: team.alice)
+        #expect(json.status == 0)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect(object["schema"] as? String == "pat-check/1")
+        let approvals = try #require(object["approvals"] as? [String: Any])
+        #expect(approvals["count"] as? Int == 1 && approvals["required"] as? Int == 2, "\(approvals)")
+        #expect((approvals["couldApprove"] as? [String]) == ["bob@example.com"], "\(approvals)")
+        // CI's checkout: a detached HEAD in a fresh clone, base origin/main, GitHub's format and step summary
+        let ci = team.cli.directory.file("ci")
+        try team.push(team.alice, "add-ci")
+        try team.expectOK(git(["clone", "-q", team.cli.store, ci]))
+        try team.expectOK(git(["checkout", "-q", "--detach", "origin/add-ci"], in: ci))
+        let summary = team.cli.directory.file("step-summary.md")
+        FileManager.default.createFile(atPath: summary, contents: nil)
+        let github = try team.check(["--base", "origin/main", "--format", "github"], in: ci, environment: ["GITHUB_STEP_SUMMARY": summary])
+        #expect(github.status == 0, "\(github.stdout) \(github.stderr)")
+        #expect(try String(contentsOfFile: summary, encoding: .utf8).contains("CI"))
+    }
+
+    @Test func everyFindingIsReportedAtOnceAndNoSecretIsShown() throws {
+        let team = try Team()
+        let value = try team.propose("messy")
+        let tail = String(value.suffix(4))
+        let leakedGitHub = "ghp_" + String(repeating: "aB3dE5fG7h", count: 3) + "J9kL1m"
+        // a value pasted into a commit message, another tool's token in a file, a file outside the layout
+        try team.handCommit(team.alice, "messy", files: ["notes.txt": "token: \(leakedGitHub)\n"],
+                            message: "oops, the value was \(value)\n\nPat-Operation: edit")
+        // a forbidden-by-catalog method in a token file written by hand, with trailers that do not name it
+        let listed = try team.cli.pat(["list", "--store", team.alice, "--ref", "messy", "--json"])
+        let id = try #require(((try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [String: Any])?["tokens"] as? [[String: Any]])?.first?["id"] as? String)
+        let path = "tokens/\(id.prefix(2))/\(id).json"
+        let file = try git(["show", "messy:\(path)"], in: team.alice).stdout
+            .replacingOccurrences(of: "\"environment.Control.StopEnv\"", with: "\"environment.control.stopenv\", \"no.such.Method\"")
+        try team.handCommit(team.alice, "messy", files: [path: file], message: "widen\n\nPat-Operation: edit")
+        // and an unsigned commit on top
+        try team.handCommit(team.alice, "messy", files: ["README.md": "x\n"], message: "unsigned\n\nPat-Operation: edit", signed: false)
+
+        let result = try team.check(["--base", "main", "--head", "messy", "--json"], in: team.alice)
+        #expect(result.status == 1, "\(result.stderr)")
+        #expect(!result.stdout.contains(value) && !result.stdout.contains(leakedGitHub), "a secret is shown")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let findings = try #require(object["findings"] as? [[String: Any]])
+        let messages = findings.map { "\($0["category"] ?? ""): \($0["message"] ?? "") @\($0["path"] ?? "-")" }
+        func has(_ category: String, _ text: String) -> Bool {
+            messages.contains { $0.hasPrefix(category + ":") && $0.contains(text) }
+        }
+        #expect(has("history", "is not signed"), "\(messages)")
+        #expect(has("secrets", "…\(tail)"), "\(messages)")
+        #expect(has("secrets", "ghp_"), "\(messages)")
+        #expect(has("content", "outside the store's layout") && messages.contains { $0.contains("@notes.txt") }, "\(messages)")
+        #expect(has("content", "'no.such.Method', which is not a method of the API catalog"), "\(messages)")
+        #expect(has("content", "which the catalog spells 'environment.Control.StopEnv'"), "\(messages)")
+        #expect(has("content", "trailers do not match"), "\(messages)")
+
+        // GitHub annotations carry no secret either
+        let github = try team.check(["--base", "main", "--head", "messy", "--format", "github"], in: team.alice)
+        #expect(github.status == 1)
+        #expect(github.stdout.contains("::error"))
+        #expect(!github.stdout.contains(value) && !github.stdout.contains(leakedGitHub))
+    }
+
+    @Test func aStaleBaseAndAPolicyFromTheBase() throws {
+        let team = try Team()
+        _ = try team.propose("stale")
+        // main changes the same file the branch changes: pat.json
+        try team.handCommit(team.alice, "stale", files: ["pat.json": try git(["show", "main:pat.json"], in: team.alice).stdout
+            .replacingOccurrences(of: "\"maxLifetimeDays\": 366", with: "\"maxLifetimeDays\": 30")],
+                            message: "shorter\n\nPat-Operation: settings")
+        try team.handCommit(team.alice, "main", files: ["pat.json": try git(["show", "main:pat.json"], in: team.alice).stdout
+            .replacingOccurrences(of: "\"maxLifetimeDays\": 366", with: "\"maxLifetimeDays\": 100")],
+                            message: "other\n\nPat-Operation: settings")
+        let result = try team.check(["--base", "main", "--head", "stale"], in: team.alice)
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("stale base: pat.json was changed on main and on the branch"), "\(result.stdout)")
+    }
+
+    @Test(arguments: [
+        (["--format", "yaml"], 2, "--format takes text, json, github or markdown"),
+        (["--json", "--format", "github"], 2, "give --json or --format, not both"),
+        (["--base", "no-such-branch"], 3, "'no-such-branch' names no commit of the store"),
+        (["--bogus"], 2, "Unknown option"),
+    ])
+    func exitStatusSaysWhyNothingWasChecked(arguments: [String], status: Int32, message: String) throws {
+        let team = try Team()
+        let result = try team.check(arguments, in: team.cli.store)
+        #expect(result.status == status, "\(result.stderr)")
+        #expect(result.stderr.contains(message), "\(result.stderr)")
+    }
+
+    /// pat merge runs the same checks: a value leaked in a message refuses the merge, even with every approval.
+    @Test func mergeRefusesWhatCheckFinds() throws {
+        let team = try Team()
+        let value = try team.propose("leaky")
+        try team.handCommit(team.alice, "leaky", files: [:], message: "note\n\nthe value is \(value)\n\nPat-Operation: approve")
+        try team.push(team.alice, "leaky")
+        try team.fetch(team.bob, "leaky")
+        try team.expectOK(team.pat(["approve", "leaky"], in: team.bob, as: team.bobKey))
+        try team.push(team.bob, "leaky")
+        try team.fetch(team.alice, "leaky")
+        let refused = try team.pat(["merge", "leaky"], in: team.alice)
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("refused to merge"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("the commit message holds"), "\(refused.stderr)")
+        #expect(!refused.stderr.contains(value))
+        #expect(try git(["rev-parse", "main"], in: team.alice).stdout == (try git(["rev-parse", "origin/main"], in: team.alice).stdout))
     }
 }
