@@ -326,4 +326,69 @@ import Testing
         #expect(!refused.stderr.contains(value))
         #expect(try git(["rev-parse", "main"], in: team.alice).stdout == (try git(["rev-parse", "origin/main"], in: team.alice).stdout))
     }
+
+    /// The other merge styles: a fast-forward of an approved branch, and a forge's merge button (an unsigned merge
+    /// commit) once the store takes `merges: verified-clean`.
+    @Test func fastForwardAndForgeMerges() throws {
+        let team = try Team()
+        // fast-forward: alice's change and bob's approval on the branch, main moved there with plain git
+        let first = try team.propose("ff")
+        try team.fetch(team.bob, "ff")
+        try team.expectOK(team.pat(["approve", "ff"], in: team.bob, as: team.bobKey))
+        try team.push(team.bob, "ff")
+        #expect(try team.check(["--base", "main", "--head", "ff"], in: team.cli.store).status == 0)
+        try team.expectOK(git(["update-ref", "refs/heads/main", "refs/heads/ff"], in: team.cli.store))
+        #expect(try team.verify(first).status == 0)
+
+        // the policy change itself needs two signatures: alice writes it on a branch, bob approves, alice merges
+        try team.expectOK(git(["fetch", "-q", "origin"], in: team.alice))
+        try team.expectOK(git(["reset", "-q", "--hard", "origin/main"], in: team.alice))
+        try team.expectOK(team.pat(["settings", "set", "merges", "verified-clean", "--branch", "forge-ok"], in: team.alice))
+        try team.push(team.alice, "forge-ok")
+        try team.fetch(team.bob, "forge-ok")
+        try team.expectOK(team.pat(["approve", "forge-ok"], in: team.bob, as: team.bobKey))
+        try team.push(team.bob, "forge-ok")
+        try team.fetch(team.alice, "forge-ok")
+        try team.expectOK(team.pat(["merge", "forge-ok"], in: team.alice))
+        try team.push(team.alice, "main")
+
+        // a forge merge of an approved branch: unsigned, tree = the clean merge
+        let second = try team.propose("via-forge")
+        try team.fetch(team.bob, "via-forge")
+        try team.expectOK(team.pat(["approve", "via-forge"], in: team.bob, as: team.bobKey))
+        try team.push(team.bob, "via-forge")
+        let tree = try git(["rev-parse", "via-forge^{tree}"], in: team.cli.store).stdout.trimmingCharacters(in: .newlines)
+        let forge = try git(["commit-tree", tree, "-p", "main", "-p", "via-forge", "-m", "Merge pull request #7"], in: team.cli.store,
+                            environment: ["GIT_AUTHOR_NAME": "Forge", "GIT_AUTHOR_EMAIL": "forge@example.com",
+                                          "GIT_COMMITTER_NAME": "Forge", "GIT_COMMITTER_EMAIL": "forge@example.com"])
+        try team.expectOK(forge)
+        try team.expectOK(git(["update-ref", "refs/heads/main", forge.stdout.trimmingCharacters(in: .newlines)], in: team.cli.store))
+        let verified = try team.verify(second)
+        #expect(verified.status == 0, "\(verified.stdout) \(verified.stderr)")
+        #expect(try team.verify(first).status == 0)
+    }
+
+    /// A key that signs the commit that adds it to allowed_signers: the trust rule refuses it, and so does the check.
+    @Test func aKeyThatSignsItsOwnAddition() throws {
+        let team = try Team()
+        _ = try team.propose("self-added")
+        let mallory = try sshKeygen(in: team.cli.directory, name: "mallory", comment: "mallory@example.com")
+        let pub = try String(contentsOfFile: mallory + ".pub", encoding: .utf8).split(separator: " ").prefix(2).joined(separator: " ")
+        let signers = try git(["show", "self-added:allowed_signers"], in: team.alice).stdout + "mallory@example.com namespaces=\"git\" \(pub)\n"
+        let index = team.cli.directory.file("index-mallory")
+        let environment = ["GIT_INDEX_FILE": index, "GIT_AUTHOR_NAME": "M", "GIT_AUTHOR_EMAIL": "m@example.com",
+                           "GIT_COMMITTER_NAME": "M", "GIT_COMMITTER_EMAIL": "m@example.com"]
+        try team.expectOK(git(["read-tree", "self-added"], in: team.alice, environment: environment))
+        let blob = try run("git", ["-C", team.alice, "hash-object", "-w", "--stdin"], stdin: signers).stdout.trimmingCharacters(in: .newlines)
+        try team.expectOK(git(["update-index", "--add", "--cacheinfo", "100644,\(blob),allowed_signers"], in: team.alice, environment: environment))
+        let tree = try git(["write-tree"], in: team.alice, environment: environment).stdout.trimmingCharacters(in: .newlines)
+        let commit = try git(["-c", "gpg.format=ssh", "-c", "user.signingkey=\(mallory)", "commit-tree", tree, "-p", "self-added", "-S",
+                              "-m", "Trust signer mallory\n\nPat-Operation: signers-add"], in: team.alice, environment: environment)
+        try team.expectOK(commit)
+        try team.expectOK(git(["update-ref", "refs/heads/self-added", commit.stdout.trimmingCharacters(in: .newlines)], in: team.alice))
+        let result = try team.check(["--base", "main", "--head", "self-added"], in: team.alice)
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("which its parent's allowed_signers does not trust"), "\(result.stdout)")
+        #expect(result.stdout.contains("mallory@example.com"), "the summary shows the signer added: \(result.stdout)")
+    }
 }
