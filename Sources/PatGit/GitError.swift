@@ -11,6 +11,8 @@ public struct GitError: Error, Equatable, Sendable, CustomStringConvertible {
     public var isNotFound: Bool { code == GIT_ENOTFOUND.rawValue }
     /// The ref moved or is locked by another writer: rebuild on the new head and try again.
     public var isLostRace: Bool { code == GIT_EMODIFIED.rawValue || code == GIT_ELOCKED.rawValue }
+    /// The ref's lock file exists: a writer holds it now, or one crashed and left it behind.
+    public var isLocked: Bool { code == GIT_ELOCKED.rawValue }
 }
 
 /// The one place libgit2 return codes become Swift errors, reading git_error_last at once.

@@ -82,6 +82,17 @@ public final class Repository {
         git_reference_free(reference)
     }
 
+    /// The lock file git and libgit2 create beside a loose ref while they move it (`refs/heads/main.lock`),
+    /// and when it was last modified, or nil when there is none. A writer holds it for the moment of the update;
+    /// one that crashed leaves it behind, and then every update of the ref fails until someone removes it.
+    public func lockFile(ofReference name: String) -> (path: String, modified: Date)? {
+        let path = String(cString: git_repository_commondir(pointer)) + name + ".lock"
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return nil }
+        let modified = Date(timeIntervalSince1970: TimeInterval(info.st_mtim.tv_sec) + TimeInterval(info.st_mtim.tv_nsec) / 1e9)
+        return (path, modified)
+    }
+
     // MARK: Objects
 
     public func writeBlob(_ bytes: [UInt8]) throws(GitError) -> ObjectID {

@@ -1,3 +1,4 @@
+import Foundation
 import PatCore
 import PatGit
 import PatSSH
@@ -23,6 +24,7 @@ public enum StoreError: Error, CustomStringConvertible {
     case standardOutputNotWritable
     case valueNotDelivered(UndeliveredValues)
     case tooManyRetries(Int)
+    case branchLocked(lockFile: String, modified: Date, age: TimeInterval)
     case signing(String)
     case templates(String)
     case noTokens
@@ -76,6 +78,10 @@ public enum StoreError: Error, CustomStringConvertible {
             what.description
         case .tooManyRetries(let attempts):
             "gave up after \(attempts) attempts: other writers kept moving the branch"
+        case .branchLocked(let lockFile, let modified, let age):
+            "the branch \(Store.branchName) is locked: \(lockFile) exists, last modified \(Timestamp.format(modified)) (\(Self.describe(age: age))). "
+                + "git and pat hold this file only while they move the branch, so one that crashed left it behind; "
+                + "if no pat or git process is using the store, remove it (rm \(lockFile)) and try again. The store is unchanged"
         case .signing(let reason):
             "signing failed: \(reason)"
         case .invalidSettings(let problems):
@@ -104,3 +110,15 @@ public enum StoreError: Error, CustomStringConvertible {
     }
 }
 
+extension StoreError {
+    /// "3 minutes ago": the largest whole unit, so the sentence stays short.
+    static func describe(age: TimeInterval) -> String {
+        let seconds = Int(age.rounded(.down))
+        if seconds < 0 { return "in the future by this machine's clock" }
+        for (size, unit) in [(86_400, "day"), (3600, "hour"), (60, "minute")] where seconds >= size {
+            let count = seconds / size
+            return "\(count) \(unit)\(count == 1 ? "" : "s") ago"
+        }
+        return "\(seconds) second\(seconds == 1 ? "" : "s") ago"
+    }
+}

@@ -1,4 +1,5 @@
 import Foundation
+import PatCore
 import PatTestSupport
 import Testing
 
@@ -83,6 +84,25 @@ import Testing
             #expect(result.status == 1)
         }
         #expect(try cli.snapshot() == before)
+    }
+
+    /// A crashed writer's `main.lock`: one refusal naming the file, its age and what to do, and nothing written.
+    @Test func aStaleBranchLockIsNamed() throws {
+        let cli = try CLIFixture()
+        let lock = cli.store + "/refs/heads/main.lock"
+        let modified = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 - 3 * 86_400 - 60).rounded(.down))
+        #expect(FileManager.default.createFile(atPath: lock, contents: Data()))
+        try FileManager.default.setAttributes([.modificationDate: modified], ofItemAtPath: lock)
+        let before = try cli.snapshot()
+        let objects = try FileManager.default.subpathsOfDirectory(atPath: cli.store + "/objects").sorted()
+        let result = try cli.pat(Self.generate.map { $0 == "STORE" ? cli.store : $0 } + ["--api", "Marketplace"])
+        #expect(result.stderr == "pat: error: the branch main is locked: \(lock) exists, last modified \(Timestamp.format(modified)) (3 days ago). "
+            + "git and pat hold this file only while they move the branch, so one that crashed left it behind; "
+            + "if no pat or git process is using the store, remove it (rm \(lock)) and try again. The store is unchanged\n")
+        #expect(result.status == 1)
+        #expect(result.stdout.isEmpty)
+        #expect(try cli.snapshot() == before)
+        #expect(try FileManager.default.subpathsOfDirectory(atPath: cli.store + "/objects").sorted() == objects)
     }
 
     @Test(arguments: [
