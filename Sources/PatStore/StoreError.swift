@@ -7,6 +7,7 @@ import PatSSH
 public enum StoreError: Error, CustomStringConvertible {
     case storeMissing(String)
     case notAStore(String, reason: String)
+    case ownedByAnotherUser(String)
     case storeExists(String)
     case directoryNotEmpty(String)
     case unknownToken(String)
@@ -44,6 +45,8 @@ public enum StoreError: Error, CustomStringConvertible {
             "no store at \(path): create one with 'pat init --store \(path) --signing-key KEY'"
         case .notAStore(let path, let reason):
             "\(path) is not a pat store: \(reason)"
+        case .ownedByAnotherUser(let reason):
+            reason
         case .storeExists(let path):
             "a store already exists at \(path)"
         case .directoryNotEmpty(let path):

@@ -105,6 +105,25 @@ import Testing
         #expect(try FileManager.default.subpathsOfDirectory(atPath: cli.store + "/objects").sorted() == objects)
     }
 
+    /// git's safe.directory rule refuses a store another user owns: the message says so, names the owner, and
+    /// gives the command that allows it, which then works.
+    @Test(.enabled(if: getuid() == 0, "giving the store to another user (chown) needs root"))
+    func aStoreOwnedByAnotherUserNamesSafeDirectory() throws {
+        let cli = try CLIFixture()
+        try run("chown", ["-R", "65534", cli.store])
+        let owner = try FileManager.default.attributesOfItem(atPath: cli.store)[.ownerAccountName] as? String
+        let named = owner.map { "\($0) (uid 65534)" } ?? "uid 65534"
+        let result = try cli.pat(["list", "--store", cli.store])
+        #expect(result.stderr == "pat: error: \(cli.store) belongs to \(named), not to the user running pat (uid 0), so git's safe.directory check "
+            + "refuses to open it (a repository someone else controls could make git run their configuration as you). "
+            + "If you trust it, allow it with: git config --global --add safe.directory \(cli.store)\n")
+        #expect(result.status == 1)
+        // The advice works (the fixture's global config is its own home's).
+        try git(["config", "--file", cli.directory.file(".gitconfig"), "--add", "safe.directory", cli.store])
+        let allowed = try cli.pat(["list", "--store", cli.store])
+        #expect(allowed.status == 0, "\(allowed.stderr)")
+    }
+
     @Test(arguments: [
         (["remove", "--store", "x"], "Error: give the ids of the tokens to remove, or --all"),
         (["list", "--active", "--expired"], "Error: give --active or --expired, not both"),
