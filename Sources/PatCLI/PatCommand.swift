@@ -57,6 +57,10 @@ public struct PatCommand: AsyncParsableCommand {
     }
 
     public static func runAndExit() async -> Never {
+        if let problem = ArgumentEncoding.problem(in: ArgumentEncoding.rawArguments()) {
+            Console.error(problem)
+            Foundation.exit(ExitCode.validationFailure.rawValue)
+        }
         let code = await run(arguments: Array(CommandLine.arguments.dropFirst()))
         Foundation.exit(code)
     }

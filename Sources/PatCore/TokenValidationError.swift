@@ -16,6 +16,7 @@ public struct TokenValidationError: Error, Equatable, Sendable, CustomStringConv
         case descriptionEmpty
         case descriptionTooLong(Int)
         case descriptionControlCharacters
+        case descriptionBidiControls
         case unknownPreset(String, known: [String])
         case unknownMethod(String, suggestions: [String])
         case noMethods
@@ -36,6 +37,8 @@ public struct TokenValidationError: Error, Equatable, Sendable, CustomStringConv
                 "description is \(count) characters long; at most \(DescriptionRules.maximumLength) are allowed"
             case .descriptionControlCharacters:
                 "description contains control characters (newlines, tabs, escapes)"
+            case .descriptionBidiControls:
+                "description contains bidirectional text controls (U+202A-U+202E, U+2066-U+2069, U+200E, U+200F, U+061C), which make text display reordered"
             case .unknownPreset(let name, let known):
                 "unknown preset '\(name)'; known presets: \(known.joined(separator: ", "))"
             case .unknownMethod(let name, let suggestions):
@@ -63,6 +66,7 @@ public enum DescriptionRules {
         if text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
             problems.append(.descriptionControlCharacters)
         }
+        if text.unicodeScalars.contains(where: DisplayText.isBidiControl) { problems.append(.descriptionBidiControls) }
         return problems
     }
 }

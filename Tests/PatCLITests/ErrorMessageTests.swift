@@ -30,6 +30,8 @@ import Testing
              message: "pat: error: signing key KEYDIR/rsa: unsupported key type ssh-rsa: pat signs with ssh-ed25519 keys only"),
         Case(arguments: generate + ["--api", "Marketplace", "--signing-key", "KEYDIR/other"],
              message: "pat: error: the signing key FINGERPRINT is not in the store's allowed_signers file, so its commits would not verify"),
+        Case(arguments: ["generate", "--store", "STORE", "--description", "deploy \u{202E}gnp.exe", "--expires", "+5d", "--api", "Marketplace"],
+             message: "pat: error: description contains bidirectional text controls (U+202A-U+202E, U+2066-U+2069, U+200E, U+200F, U+061C), which make text display reordered"),
         Case(arguments: ["edit", "0123456789abcdef", "--store", "STORE", "--description", "x"],
              message: "pat: error: no token with id 0123456789abcdef in this store"),
         Case(arguments: ["remove", "XYZ", "--store", "STORE"],
@@ -122,6 +124,54 @@ import Testing
         try git(["config", "--file", cli.directory.file(".gitconfig"), "--add", "safe.directory", cli.store])
         let allowed = try cli.pat(["list", "--store", cli.store])
         #expect(allowed.status == 0, "\(allowed.stderr)")
+    }
+
+    /// A description with a bidirectional override that got in by a hand-made commit is shown escaped, so the
+    /// terminal cannot display it reversed.
+    @Test func aStoredBidiControlIsShownEscaped() throws {
+        let cli = try CLIFixture()
+        let (id, _) = try cli.generate("placeholder")
+        let work = cli.directory.file("work")
+        try git(["clone", "-q", cli.store, work])
+        let path = work + "/tokens/\(id.prefix(2))/\(id).json"
+        let crafted = try String(contentsOfFile: path, encoding: .utf8)
+            .replacingOccurrences(of: "\"placeholder\"", with: "\"invoice \u{202E}fdp.exe \\u001b[2J\"")
+        try crafted.write(toFile: path, atomically: true, encoding: .utf8)
+        try git(["commit", "-q", "-am", "hand edit"], in: work)
+        try git(["push", "-q", "origin", "main"], in: work)
+        let list = try cli.pat(["list", "--store", cli.store])
+        #expect(list.status == 0, "\(list.stderr)")
+        #expect(list.stdout.contains("invoice \\u{202E}fdp.exe \\u{001B}[2J\n"), "\(list.stdout)")
+        #expect(!list.stdout.unicodeScalars.contains { $0.value == 0x202E || $0.value == 0x1B })
+        let show = try cli.pat(["show", id, "--store", cli.store])
+        #expect(show.stdout.contains("Description  invoice \\u{202E}fdp.exe \\u{001B}[2J\n"), "\(show.stdout)")
+        #expect(!show.stdout.unicodeScalars.contains { $0.value == 0x202E || $0.value == 0x1B })
+        // --json is data for programs: the exact text, JSON-escaped where JSON needs it.
+        let json = try cli.pat(["list", "--store", cli.store, "--json"])
+        #expect(json.stdout.contains("invoice \u{202E}fdp.exe"))
+    }
+
+    /// Bytes that are not UTF-8 in an argument would be replaced by U+FFFD without a word: refused, naming the
+    /// argument, before anything runs.
+    @Test func anArgumentThatIsNotUTF8IsRefused() throws {
+        let cli = try CLIFixture()
+        let before = try cli.snapshot()
+        var environment = cli.environment
+        environment["PAT"] = patExecutable
+        let cases: [(script: String, message: String)] = [
+            (#""$PAT" generate --store "$1" --description "caf$(printf '\351')" --expires +1d --api Marketplace --password-file "$2""#,
+             "argument 5 (after --description) is not valid UTF-8: caf\\xE9"),
+            (#""$PAT" generate --store "$1" --description="caf$(printf '\351') cr$(printf '\350\033')me" --expires +1d --api Marketplace --password-file "$2""#,
+             "the value of --description (argument 4) is not valid UTF-8: caf\\xE9 cr\\xE8\\u{001B}me"),
+            (#""$PAT" list --store "$(printf '\377')""#, "argument 3 (after --store) is not valid UTF-8: \\xFF"),
+        ]
+        for (script, message) in cases {
+            let result = try run("bash", ["-c", script, "bash", cli.store, cli.passwordFile], environment: environment)
+            #expect(result.stderr == "pat: error: \(message) (\\x marks the bytes that are not); pat reads its arguments as UTF-8 text, so check the encoding of the terminal or script that passed it\n")
+            #expect(result.status == 64)
+            #expect(result.stdout.isEmpty)
+        }
+        #expect(try cli.snapshot() == before)
     }
 
     @Test(arguments: [

@@ -42,6 +42,13 @@ import Testing
             try f.generate(String(repeating: "d", count: 300))
         },
         Case(name: "control characters", message: "description contains control characters") { f, _ in try f.generate("a\nb") },
+        Case(name: "bidirectional override", message: "description contains bidirectional text controls (U+202A-U+202E, U+2066-U+2069, U+200E, U+200F, U+061C), which make text display reordered") { f, _ in
+            try f.generate("invoice \u{202E}fdp.exe")
+        },
+        Case(name: "bidirectional isolate in an edit", message: "description contains bidirectional text controls") { f, id in
+            try f.store.edit(id, TokenSettingsRequest(description: "a\u{2067}b"), f.options)
+        },
+        Case(name: "arabic letter mark", message: "description contains bidirectional text controls") { f, _ in try f.generate("x\u{061C}") },
         Case(name: "every problem at once", message: "description is empty\nexpiry date 'soon' is not a date") { f, _ in
             try f.generate("", expires: "soon")
         },
