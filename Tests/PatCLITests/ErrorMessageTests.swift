@@ -152,6 +152,8 @@ import Testing
         // --json is data for programs: the exact text, JSON-escaped where JSON needs it.
         let json = try cli.pat(["list", "--store", cli.store, "--json"])
         #expect(json.stdout.contains("invoice \u{202E}fdp.exe"))
+        let removed = try cli.pat(["remove", id, "--store", cli.store])
+        #expect(removed.stdout == "remove: token \(id) \"invoice \\u{202E}fdp.exe \\u{001B}[2J\"\n", "\(removed.stderr)")
     }
 
     /// Bytes that are not UTF-8 in an argument would be replaced by U+FFFD without a word: refused, naming the
