@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PatCore
 import PatServer
 import PatStore
 
@@ -44,7 +45,10 @@ public struct PatCommand: AsyncParsableCommand {
                 return 1
             }
             let message = fullMessage(for: error)
-            if !message.isEmpty { (exitCode(for: error) == .success ? Console.out : Console.errorRaw)(message) }
+            // ArgumentParser echoes what it did not expect; a token value put in the wrong place is not shown.
+            if !message.isEmpty {
+                exitCode(for: error) == .success ? Console.out(message) : Console.errorRaw(Redaction.redactingTokens(message))
+            }
             return exitCode(for: error).rawValue
         }
     }
@@ -81,9 +85,10 @@ enum Console {
         FileHandle.standardOutput.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
     }
 
-    /// One `pat: error:` line per line of the message.
+    /// One `pat: error:` line per line of the message. Anything token-shaped in it (a value given where a method,
+    /// an id or a path was expected) is replaced: no error ever shows a token value.
     static func error(_ text: String) {
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: true)
+        let lines = Redaction.redactingTokens(text).split(separator: "\n", omittingEmptySubsequences: true)
         errorRaw(lines.map { "pat: error: \($0)" }.joined(separator: "\n"))
     }
 

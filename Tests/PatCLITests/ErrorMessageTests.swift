@@ -179,6 +179,47 @@ import Testing
         #expect(try cli.snapshot() == before)
     }
 
+    /// A token value given where a method, an id or an argument was expected is never echoed: not in pat's own
+    /// errors, not in ArgumentParser's, not in what verify prints.
+    @Test func aTokenValueInTheWrongPlaceIsNeverEchoed() throws {
+        let cli = try CLIFixture()
+        let (id, value) = try cli.generate("real")
+        let body = String(value.dropFirst(4))
+        let before = try cli.snapshot()
+        let pinned = cli.directory.file("pinned")
+        try git(["show", "main:allowed_signers"], in: cli.store).stdout.write(toFile: pinned, atomically: true, encoding: .utf8)
+        let refusals: [(arguments: [String], status: Int32, stderr: String?)] = [
+            (["generate", "--store", cli.store, "--description", "d", "--expires", "+1d", "--method", value], 1, nil),
+            (["remove", value, "--store", cli.store], 1,
+             "pat: error: <a token value, not shown> is not a token id (16 lower-case hex characters, as 'pat list' shows)\n"),
+            (["show", "pat_" + body.prefix(30), "--store", cli.store], 1,
+             "pat: error: <a token value, not shown> is not a token id (16 lower-case hex characters, as 'pat list' shows)\n"),
+            (["list", "--store", cli.store, value], 64, nil),
+            (["list", "--store", cli.store, "--" + value], 64, nil),
+        ]
+        for (arguments, status, stderr) in refusals {
+            let result = try cli.pat(arguments)
+            #expect(result.status == status, "\(arguments)")
+            #expect(!result.stderr.contains(body.prefix(20)), "\(result.stderr)")
+            #expect(result.stderr.contains("<a token value, not shown>"), "\(result.stderr)")
+            if let stderr { #expect(result.stderr == stderr) }
+        }
+        let generate = try cli.pat(refusals[0].arguments)
+        #expect(generate.stderr.hasPrefix("pat: error: unknown API method <a token value, not shown>"), "\(generate.stderr)")
+
+        let verifications: [(method: String, stdout: String)] = [
+            (value, "denied (8205): <a token value, not shown> is not an API method (group.Service.Method)\n"),
+            ("environment.Control." + value, "denied (8202): permission denied: token \(id) does not grant <a token value, not shown>\n"),
+        ]
+        for (method, stdout) in verifications {
+            let result = try cli.pat(["verify", "--store", cli.store, "--allowed-signers", pinned, "--token-stdin", "--method", method], stdin: value)
+            #expect(result.stdout == stdout, "\(result.stderr)")
+            let json = try cli.pat(["verify", "--store", cli.store, "--allowed-signers", pinned, "--token-stdin", "--method", method, "--json"], stdin: value)
+            #expect(!json.stdout.contains(body.prefix(20)), "\(json.stdout)")
+        }
+        #expect(try cli.snapshot() == before)
+    }
+
     @Test(arguments: [
         (["remove", "--store", "x"], "Error: give the ids of the tokens to remove, or --all"),
         (["list", "--active", "--expired"], "Error: give --active or --expired, not both"),
