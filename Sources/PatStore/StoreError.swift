@@ -13,6 +13,7 @@ public enum StoreError: Error, CustomStringConvertible {
     case unknownToken(String)
     case invalidTokenID(String)
     case key(path: String, SSHKeyError)
+    case signerKey(path: String, SSHKeyError)
     case noSigningKey
     case signerNotTrusted(fingerprint: String)
     case invalidPrincipal(String)
@@ -55,8 +56,14 @@ public enum StoreError: Error, CustomStringConvertible {
             "no token with id \(id) in this store"
         case .invalidTokenID(let text):
             "'\(text)' is not a token id (16 lower-case hex characters, as 'pat list' shows)"
+        case .key(let path, .notEd25519(let type, let kind)):
+            "only ssh-ed25519 keys can sign; \(path) is \(SSHKeyError.article(type)) \(type) \(kind) (make an ed25519 key with 'ssh-keygen -t ed25519', or let 'pat init' make one)"
         case .key(let path, let error):
             "signing key \(path): \(error.description)"
+        case .signerKey(let path, .notEd25519(let type, let kind)):
+            "only ssh-ed25519 keys are supported; \(path) is \(SSHKeyError.article(type)) \(type) \(kind) (the signer makes an ed25519 key with 'ssh-keygen -t ed25519' and sends you its .pub file)"
+        case .signerKey(let path, let error):
+            "signer key \(path): \(error.description)"
         case .noSigningKey:
             "no signing key: pass --signing-key PATH, set PAT_SIGNING_KEY, or run 'pat init --signing-key PATH'"
         case .signerNotTrusted(let fingerprint):

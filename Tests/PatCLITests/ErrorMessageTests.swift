@@ -25,9 +25,21 @@ import Testing
         Case(arguments: generate + ["--api", "Marketplace", "--signing-key", "KEYDIR/missing"],
              message: "pat: error: signing key KEYDIR/missing: cannot read key file KEYDIR/missing: no such file"),
         Case(arguments: generate + ["--api", "Marketplace", "--signing-key", "KEYDIR/garbage"],
-             message: "pat: error: signing key KEYDIR/garbage: not an OpenSSH private key (expected -----BEGIN OPENSSH PRIVATE KEY-----)"),
+             message: "pat: error: signing key KEYDIR/garbage: not an SSH key file (expected a public key line, ssh-ed25519 AAAA..., or -----BEGIN OPENSSH PRIVATE KEY-----)"),
         Case(arguments: generate + ["--api", "Marketplace", "--signing-key", "KEYDIR/rsa"],
-             message: "pat: error: signing key KEYDIR/rsa: unsupported key type ssh-rsa: pat signs with ssh-ed25519 keys only"),
+             message: "pat: error: only ssh-ed25519 keys can sign; KEYDIR/rsa is an ssh-rsa private key (make an ed25519 key with 'ssh-keygen -t ed25519', or let 'pat init' make one)"),
+        Case(arguments: generate + ["--api", "Marketplace", "--signing-key", "KEYDIR/ecdsa.pub"],
+             message: "pat: error: only ssh-ed25519 keys can sign; KEYDIR/ecdsa.pub is an ecdsa-sha2-nistp256 public key (make an ed25519 key with 'ssh-keygen -t ed25519', or let 'pat init' make one)"),
+        Case(arguments: ["signers", "add", "bob@example.com", "KEYDIR/ecdsa.pub", "--store", "STORE"],
+             message: "pat: error: only ssh-ed25519 keys are supported; KEYDIR/ecdsa.pub is an ecdsa-sha2-nistp256 public key (the signer makes an ed25519 key with 'ssh-keygen -t ed25519' and sends you its .pub file)"),
+        Case(arguments: ["signers", "add", "bob@example.com", "KEYDIR/ecdsa", "--store", "STORE"],
+             message: "pat: error: only ssh-ed25519 keys are supported; KEYDIR/ecdsa is an ecdsa-sha2-nistp256 private key (the signer makes an ed25519 key with 'ssh-keygen -t ed25519' and sends you its .pub file)"),
+        Case(arguments: ["signers", "add", "bob@example.com", "KEYDIR/rsa.pub", "--store", "STORE"],
+             message: "pat: error: only ssh-ed25519 keys are supported; KEYDIR/rsa.pub is an ssh-rsa public key (the signer makes an ed25519 key with 'ssh-keygen -t ed25519' and sends you its .pub file)"),
+        Case(arguments: ["signers", "add", "bob@example.com", "KEYDIR/pem", "--store", "STORE"],
+             message: "pat: error: only ssh-ed25519 keys are supported; KEYDIR/pem is an ssh-rsa private key in PEM format (the signer makes an ed25519 key with 'ssh-keygen -t ed25519' and sends you its .pub file)"),
+        Case(arguments: ["signers", "add", "bob@example.com", "KEYDIR/garbage", "--store", "STORE"],
+             message: "pat: error: signer key KEYDIR/garbage: not an SSH key file (expected a public key line, ssh-ed25519 AAAA..., or -----BEGIN OPENSSH PRIVATE KEY-----)"),
         Case(arguments: generate + ["--api", "Marketplace", "--signing-key", "KEYDIR/other"],
              message: "pat: error: the signing key FINGERPRINT is not in the store's allowed_signers file, so its commits would not verify"),
         Case(arguments: ["generate", "--store", "STORE", "--description", "deploy \u{202E}gnp.exe", "--expires", "+5d", "--api", "Marketplace"],
@@ -54,6 +66,8 @@ import Testing
         let keys = cli.directory.path
         try "garbage\n".write(toFile: keys + "/garbage", atomically: true, encoding: .utf8)
         _ = try sshKeygen(in: cli.directory, name: "rsa", type: "rsa")
+        _ = try sshKeygen(in: cli.directory, name: "ecdsa", type: "ecdsa")
+        try run("ssh-keygen", ["-q", "-t", "rsa", "-b", "2048", "-m", "PEM", "-N", "", "-f", keys + "/pem"])
         let other = try sshKeygen(in: cli.directory, name: "other", comment: "mallory", passphrase: CLIFixture.password)
         let fingerprint = try run("ssh-keygen", ["-l", "-f", other]).stdout.split(separator: " ")[1]
         let before = try cli.snapshot()
