@@ -28,7 +28,7 @@ public struct PatCommand: AsyncParsableCommand {
     /// `pat: error: ...`, one line per problem; parsing errors and help come from ArgumentParser.
     public static func run(arguments: [String]) async -> Int32 {
         do {
-            var command = try parseAsRoot(arguments)
+            var command = try parseAsRoot(joiningNegativeExpiry(arguments))
             if var asyncCommand = command as? AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
@@ -58,6 +58,26 @@ public struct PatCommand: AsyncParsableCommand {
     public static func prepareProcess(arguments: [String]) {
         guard arguments.dropFirst().first == "serve" else { return }
         EventLoopExecutor.install(threads: (try? ServeCommand.parse(Array(arguments.dropFirst(2))))?.threads)
+    }
+
+    /// `--expires -1d` reads to ArgumentParser as an option without its value ("Missing value"); joined into
+    /// `--expires=-1d` it is the value, and the expiry rules say why it cannot be (relative dates count forward).
+    static func joiningNegativeExpiry(_ arguments: [String]) -> [String] {
+        var joined: [String] = []
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            if argument == "--" { return joined + arguments[index...] }
+            if argument == "--expires", index + 1 < arguments.count, arguments[index + 1].hasPrefix("-"),
+               arguments[index + 1].dropFirst().first?.isNumber == true {
+                joined.append("--expires=" + arguments[index + 1])
+                index += 2
+                continue
+            }
+            joined.append(argument)
+            index += 1
+        }
+        return joined
     }
 
     public static func runAndExit() async -> Never {

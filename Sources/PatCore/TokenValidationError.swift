@@ -11,6 +11,7 @@ public struct TokenValidationError: Error, Equatable, Sendable, CustomStringConv
 
     public enum Problem: Equatable, Sendable {
         case expiryUnparsable(String)
+        case expiryBackwards(String, forward: String)
         case expiryInPast(CivilDate)
         case expiryTooFar(CivilDate, latest: CivilDate, maxDays: Int)
         case descriptionEmpty
@@ -27,6 +28,8 @@ public struct TokenValidationError: Error, Equatable, Sendable, CustomStringConv
             switch self {
             case .expiryUnparsable(let text):
                 "expiry date '\(text)' is not a date: use \(ExpiryInput.accepted)"
+            case .expiryBackwards(let text, let forward):
+                "expiry date '\(text)' counts backwards: relative dates count forward from today, so write \(forward) (or a date: dd-mm-yyyy, yyyy-mm-dd)"
             case .expiryInPast(let day):
                 "expiry date \(day.dashboardForm) is in the past"
             case .expiryTooFar(let day, let latest, let maxDays):

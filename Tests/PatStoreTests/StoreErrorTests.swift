@@ -22,6 +22,9 @@ import Testing
         Case(name: "bad date", message: "expiry date '32-01-2027' is not a date: use dd-mm-yyyy, yyyy-mm-dd, or +Nd / +Nw / +Ny") { f, _ in
             try f.generate(expires: "32-01-2027")
         },
+        Case(name: "backwards", message: "expiry date '-30d' counts backwards: relative dates count forward from today, so write +30d (or a date: dd-mm-yyyy, yyyy-mm-dd)") { f, _ in
+            try f.generate(expires: "-30d")
+        },
         Case(name: "too far", message: "is beyond the store's maximum lifetime of 366 days") { f, _ in
             try f.generate(expires: "+400d")
         },
