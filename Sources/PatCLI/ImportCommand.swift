@@ -28,16 +28,12 @@ struct ImportCommand: ParsableCommand {
 
     func run() throws {
         StandardStreams.prepare()
-        let data: Data
-        if file == "-" {
-            data = FileHandle.standardInput.readDataToEndOfFile()
-        } else {
-            guard let contents = FileManager.default.contents(atPath: file) else {
-                throw StoreError.tokenInput("cannot read import file \(file)")
-            }
-            data = contents
+        let file = ImportEntry.parse(try readInput())
+        if !file.problems.isEmpty {
+            // Nothing will be committed: every line's problems, the store's included, without asking for a password.
+            try store.open().checkImport(file)
         }
-        let entries = try ImportEntry.parseLines(String(decoding: data, as: UTF8.self)).get()
+        let entries = file.entries
         let newValues = entries.filter { $0.token == nil && $0.hash == nil }.count
         if newValues > 0 && secretOutput.output == nil {
             throw StoreError.tokenInput("\(newValues) token\(newValues == 1 ? " gets a new value" : "s get new values"): give --output FILE to receive \(newValues == 1 ? "it" : "them")")
@@ -52,7 +48,7 @@ struct ImportCommand: ParsableCommand {
             store = try self.store.open()
             options = try signing.writeOptions(for: store, branch: branch)
             let bar = ProgressBar(enabled: isatty(STDERR_FILENO) == 1)
-            committed = try store.importTokens(entries, options) { done, total in bar.show(done, total) }
+            committed = try store.importTokens(file, options) { done, total in bar.show(done, total) }
             bar.finish()
         } catch {
             destination?.discard()
@@ -69,6 +65,33 @@ struct ImportCommand: ParsableCommand {
                                ("new_values", .int(secrets.count))]).rendered()
             : "import: \(count) tokens in commit \(committed.commit.short)\(secrets.isEmpty ? "" : "; \(secrets.count) new values in \(secretOutput.output!)")"
         try ValueDelivery.printSummary(summary + "\n", after: committed, valuesIn: destination == nil ? nil : secretOutput.output)
+    }
+
+    /// The file's bytes, or why there are none to import.
+    private func readInput() throws -> Data {
+        if file == "-" {
+            let data = FileHandle.standardInput.readDataToEndOfFile()
+            guard !data.isEmpty else { throw StoreError.tokenInput("standard input is empty: the import reads one JSON object per line") }
+            return data
+        }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory) else {
+            throw StoreError.tokenInput("cannot read import file \(file): no such file")
+        }
+        if isDirectory.boolValue { throw StoreError.tokenInput("import file \(file) is a folder, not a file") }
+        let descriptor = open(file, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw StoreError.tokenInput("cannot read import file \(file): \(String(cString: strerror(errno)))")
+        }
+        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+        let data: Data
+        do {
+            data = try handle.readToEnd() ?? Data()
+        } catch {
+            throw StoreError.tokenInput("cannot read import file \(file): \(error.localizedDescription)")
+        }
+        guard !data.isEmpty else { throw StoreError.tokenInput("import file \(file) is empty: it should hold one JSON object per line") }
+        return data
     }
 }
 

@@ -72,7 +72,14 @@ struct KeyCommand: ParsableCommand {
             let text: String
             do { text = try OpenSSHPrivateKey.readFile(keyPath) } catch { throw StoreError.key(path: keyPath, error) }
             let info: OpenSSHPrivateKey.FileInfo
-            do { info = try OpenSSHPrivateKey.inspect(text) } catch { throw StoreError.key(path: keyPath, error) }
+            do {
+                guard case .privateKey(let read) = try KeyFileContents.read(text) else {
+                    throw StoreError.password("signing key \(keyPath) is a public key; 'pat key passwd' changes the password of a private key file")
+                }
+                info = read
+            } catch let error as SSHKeyError {
+                throw StoreError.key(path: keyPath, error)
+            }
             let current = info.isEncrypted ? try signing.passwordInput.read(prompt: "Current password for \(keyPath): ") : nil
             let key: OpenSSHPrivateKey
             do { key = try OpenSSHPrivateKey.parse(text, passphrase: current) } catch { throw StoreError.key(path: keyPath, error) }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PatCore
 import PatServer
 import PatStore
 
@@ -28,7 +29,7 @@ public struct PatCommand: AsyncParsableCommand {
     /// `pat: error: ...`, one line per problem; parsing errors and help come from ArgumentParser.
     public static func run(arguments: [String]) async -> Int32 {
         do {
-            var command = try parseAsRoot(arguments)
+            var command = try parseAsRoot(joiningNegativeExpiry(arguments))
             if var asyncCommand = command as? AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
@@ -45,7 +46,10 @@ public struct PatCommand: AsyncParsableCommand {
                 return 1
             }
             let message = fullMessage(for: error)
-            if !message.isEmpty { (exitCode(for: error) == .success ? Console.out : Console.errorRaw)(message) }
+            // ArgumentParser echoes what it did not expect; a token value put in the wrong place is not shown.
+            if !message.isEmpty {
+                exitCode(for: error) == .success ? Console.out(message) : Console.errorRaw(Redaction.redactingTokens(message))
+            }
             // `pat check` documents 2 for a usage error, as CI scripts tell it from 1 (findings).
             if arguments.first == "check", exitCode(for: error) != .success { return CheckCommand.usageError }
             return exitCode(for: error).rawValue
@@ -59,7 +63,31 @@ public struct PatCommand: AsyncParsableCommand {
         EventLoopExecutor.install(threads: (try? ServeCommand.parse(Array(arguments.dropFirst(2))))?.threads)
     }
 
+    /// `--expires -1d` reads to ArgumentParser as an option without its value ("Missing value"); joined into
+    /// `--expires=-1d` it is the value, and the expiry rules say why it cannot be (relative dates count forward).
+    static func joiningNegativeExpiry(_ arguments: [String]) -> [String] {
+        var joined: [String] = []
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            if argument == "--" { return joined + arguments[index...] }
+            if argument == "--expires", index + 1 < arguments.count, arguments[index + 1].hasPrefix("-"),
+               arguments[index + 1].dropFirst().first?.isNumber == true {
+                joined.append("--expires=" + arguments[index + 1])
+                index += 2
+                continue
+            }
+            joined.append(argument)
+            index += 1
+        }
+        return joined
+    }
+
     public static func runAndExit() async -> Never {
+        if let problem = ArgumentEncoding.problem(in: ArgumentEncoding.rawArguments()) {
+            Console.error(problem)
+            Foundation.exit(ExitCode.validationFailure.rawValue)
+        }
         let code = await run(arguments: Array(CommandLine.arguments.dropFirst()))
         Foundation.exit(code)
     }
@@ -80,9 +108,10 @@ enum Console {
         FileHandle.standardOutput.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
     }
 
-    /// One `pat: error:` line per line of the message.
+    /// One `pat: error:` line per line of the message. Anything token-shaped in it (a value given where a method,
+    /// an id or a path was expected) is replaced: no error ever shows a token value.
     static func error(_ text: String) {
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: true)
+        let lines = Redaction.redactingTokens(text).split(separator: "\n", omittingEmptySubsequences: true)
         errorRaw(lines.map { "pat: error: \($0)" }.joined(separator: "\n"))
     }
 

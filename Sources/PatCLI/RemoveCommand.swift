@@ -30,7 +30,7 @@ struct RemoveCommand: ParsableCommand {
             Console.out(JSONText.object([("commit", .string(committed.commit.hex)),
                                          ("removed", .array(committed.change.tokens.map { .string($0.id.rawValue) }))]).rendered())
         } else {
-            for token in committed.change.tokens { Console.out("remove: token \(token.id) \"\(token.description)\"") }
+            for token in committed.change.tokens { Console.out("remove: token \(token.id) \"\(DisplayText.escaped(token.description))\"") }
             Console.note("\(committed.change.tokens.count) token\(committed.change.tokens.count == 1 ? "" : "s") removed in commit \(committed.commit.short)")
         }
     }

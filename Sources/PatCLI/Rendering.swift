@@ -38,14 +38,14 @@ enum Render {
     static func tokenTable(_ tokens: [Token], now: Date) -> String {
         table([["ID", "EXPIRES", "STATUS", "API", "DESCRIPTION"]] + tokens.map { token in
             [token.id.rawValue, day(token.expires), token.isExpired(at: now) ? "expired" : "active",
-             "\(token.api.preset) (\(token.api.methods.count))", token.description]
+             "\(token.api.preset) (\(token.api.methods.count))", DisplayText.escaped(token.description)]
         })
     }
 
     static func tokenDetails(_ token: Token, now: Date) -> String {
         var lines = [
             "Token        \(token.id)",
-            "Description  \(token.description)",
+            "Description  \(DisplayText.escaped(token.description))",
             "Created      \(Timestamp.format(token.created))",
             "Expires      \(Timestamp.format(token.expires)) (\(day(token.expires)))\(token.isExpired(at: now) ? ", EXPIRED" : "")",
             "Hash         \(token.hash)",
@@ -74,8 +74,8 @@ enum Render {
 
     static func recordLine(_ record: CommitRecord) -> String {
         let mark = record.signature.isGood ? "ok " : "!! "
-        return "\(mark)\(record.id.short)  \(Timestamp.format(record.date))  \(record.subject)\n"
-            + "   \(record.signature.summary); author \(record.author.name) <\(record.author.email)>"
+        return "\(mark)\(record.id.short)  \(Timestamp.format(record.date))  \(DisplayText.escaped(record.subject))\n"
+            + "   \(record.signature.summary); author \(DisplayText.escaped("\(record.author.name) <\(record.author.email)>"))"
     }
 
     /// The new values as they are handed over, in one piece: the value, or one "<id> <value>" line per token; on
@@ -100,7 +100,7 @@ enum Render {
     /// One line per token on stderr, once its value is delivered.
     static func notes(_ committed: CommittedChange) {
         for token in committed.change.tokens {
-            Console.note("\(committed.change.message.operation.rawValue): token \(token.id) \"\(token.description)\", expires \(day(token.expires)), API \(token.api.preset) (\(token.api.methods.count) methods); commit \(committed.commit.short)")
+            Console.note("\(committed.change.message.operation.rawValue): token \(token.id) \"\(DisplayText.escaped(token.description))\", expires \(day(token.expires)), API \(token.api.preset) (\(token.api.methods.count) methods); commit \(committed.commit.short)")
         }
     }
 }

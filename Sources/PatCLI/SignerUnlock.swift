@@ -10,20 +10,20 @@ enum SignerUnlock {
         let text: String
         do { text = try OpenSSHPrivateKey.readFile(keyPath) } catch { throw StoreError.key(path: keyPath, error) }
 
-        // A public key names a key that only the agent has (a hardware token, say).
-        if text.hasPrefix("ssh-") {
-            let publicKey: SSHPublicKey
-            do { publicKey = try SSHPublicKey(line: text.trimmingCharacters(in: .whitespacesAndNewlines)) } catch {
-                throw StoreError.key(path: keyPath, error)
-            }
-            guard let agent, (try agent.identities()).contains(publicKey) else {
-                throw StoreError.password("signing key \(keyPath) is a public key, and no ssh-agent ($SSH_AUTH_SOCK) holds its private half")
-            }
-            return AgentSigner(agent: agent, publicKey: publicKey)
-        }
-
         let info: OpenSSHPrivateKey.FileInfo
-        do { info = try OpenSSHPrivateKey.inspect(text) } catch { throw StoreError.key(path: keyPath, error) }
+        do {
+            switch try KeyFileContents.read(text) {
+            case .privateKey(let read): info = read
+            // A public key names a key that only the agent has (a hardware token, say).
+            case .publicKey(let publicKey):
+                guard let agent, (try agent.identities()).contains(publicKey) else {
+                    throw StoreError.password("signing key \(keyPath) is a public key, and no ssh-agent ($SSH_AUTH_SOCK) holds its private half")
+                }
+                return AgentSigner(agent: agent, publicKey: publicKey)
+            }
+        } catch let error as SSHKeyError {
+            throw StoreError.key(path: keyPath, error)
+        }
         if let agent, (try? agent.identities())?.contains(info.publicKey) == true {
             return AgentSigner(agent: agent, publicKey: info.publicKey)
         }

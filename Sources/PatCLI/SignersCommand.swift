@@ -48,13 +48,10 @@ struct SignersCommand: ParsableCommand {
         }
 
         static func publicKey(from path: String) throws -> SSHPublicKey {
-            let text: String
-            do { text = try OpenSSHPrivateKey.readFile(path) } catch { throw StoreError.key(path: path, error) }
             do {
-                if text.hasPrefix("ssh-") { return try SSHPublicKey(line: text.trimmingCharacters(in: .whitespacesAndNewlines)) }
-                return try OpenSSHPrivateKey.inspect(text).publicKey
+                return try KeyFileContents.read(try OpenSSHPrivateKey.readFile(path)).publicKey
             } catch {
-                throw StoreError.key(path: path, error)
+                throw StoreError.signerKey(path: path, error)
             }
         }
     }

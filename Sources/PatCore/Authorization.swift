@@ -106,7 +106,8 @@ public struct Decision: Sendable, Equatable {
 
     public var isAllowed: Bool { result == .ok }
 
-    /// The platform's `error` text; nil when allowed. Never contains the presented token.
+    /// The platform's `error` text; nil when allowed. Never contains the presented token, nor anything token-shaped
+    /// given as the method.
     public var error: String? {
         switch reason {
         case .none: nil
@@ -114,7 +115,10 @@ public struct Decision: Sendable, Equatable {
         case .stale(let commit): "the verified store is stale: commit \(commit.prefix(10)) is older than the maximum age"
         case .missingToken: "no token: pass it as the session parameter or an Authorization: Bearer header"
         case .malformedToken(let error): "malformed token: \(error.message)"
-        case .invalidMethod(let method): "'\(method.prefix(200))' is not an API method (group.Service.Method)"
+        case .invalidMethod(let method):
+            Redaction.containsTokenShape(method)
+                ? "\(Redaction.placeholder) is not an API method (group.Service.Method)"
+                : "'\(method.prefix(200))' is not an API method (group.Service.Method)"
         case .unknownToken: "unknown token: never issued, removed, or replaced by regenerate"
         case .sharedHash: "token denied: several token files in the store hold its hash, and a hash that is shared is denied for all of them"
         case .expired(let date): "token \(tokenID?.rawValue ?? "") expired at \(Timestamp.format(date))"
@@ -172,7 +176,9 @@ public enum Authorizer {
         }
         // The refusal names the permission canonically when the catalog knows it.
         let name = catalog?.canonicalName(key) ?? MethodCatalog.expandAlias(method)
-        return .deny(.permissionDenied, .notGranted, token: granted.id, permission: name)
+        // A method name can hold a token value (`a.b.pat_...`); the refusal and its headers never echo one.
+        return .deny(.permissionDenied, .notGranted, token: granted.id,
+                     permission: Redaction.containsTokenShape(name) ? Redaction.placeholder : name)
     }
 }
 

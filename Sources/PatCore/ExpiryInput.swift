@@ -30,9 +30,20 @@ public enum ExpiryInput {
         return nil
     }
 
+    /// `-1d`: a relative date written backwards, as it would be forwards (`+1d`); nil for anything else.
+    public static func forwardForm(ofBackwards text: String) -> String? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        guard trimmed.hasPrefix("-") else { return nil }
+        let forward = "+" + trimmed.dropFirst()
+        return day(from: forward, today: CivilDate(year: 2000, month: 1, day: 1)!) == nil ? nil : forward
+    }
+
     /// The expiry instant, or every reason it cannot be used.
     public static func resolve(_ text: String, now: Date, maxLifetimeDays: Int) -> Result<Date, TokenValidationError> {
         let today = CivilDate(containing: now)
+        if let forward = forwardForm(ofBackwards: text) {
+            return .failure(TokenValidationError(.expiryBackwards(text, forward: forward)))
+        }
         guard let day = day(from: text, today: today) else {
             return .failure(TokenValidationError(.expiryUnparsable(text)))
         }

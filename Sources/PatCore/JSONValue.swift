@@ -235,13 +235,16 @@ public indirect enum JSONValue: Equatable, Sendable {
             while true {
                 skipWhitespace()
                 guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else { throw fail("expected a key") }
+                let keyStart = position
                 let key = try string()
                 skipWhitespace()
                 guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { throw fail("expected :") }
                 position += 1
                 skipWhitespace()
                 let item = try value(depth: depth + 1)
-                guard members.updateValue(item, forKey: key) == nil else { throw fail("duplicate key '\(key)'") }
+                guard members.updateValue(item, forKey: key) == nil else {
+                    throw SyntaxError(offset: keyStart, reason: "duplicate key '\(key)'")
+                }
                 skipWhitespace()
                 guard position < bytes.count else { throw fail("unexpected end") }
                 if bytes[position] == UInt8(ascii: ",") { position += 1; continue }

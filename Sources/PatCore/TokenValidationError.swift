@@ -11,11 +11,13 @@ public struct TokenValidationError: Error, Equatable, Sendable, CustomStringConv
 
     public enum Problem: Equatable, Sendable {
         case expiryUnparsable(String)
+        case expiryBackwards(String, forward: String)
         case expiryInPast(CivilDate)
         case expiryTooFar(CivilDate, latest: CivilDate, maxDays: Int)
         case descriptionEmpty
         case descriptionTooLong(Int)
         case descriptionControlCharacters
+        case descriptionBidiControls
         case unknownPreset(String, known: [String])
         case unknownMethod(String, suggestions: [String])
         case noMethods
@@ -27,6 +29,8 @@ public struct TokenValidationError: Error, Equatable, Sendable, CustomStringConv
             switch self {
             case .expiryUnparsable(let text):
                 "expiry date '\(text)' is not a date: use \(ExpiryInput.accepted)"
+            case .expiryBackwards(let text, let forward):
+                "expiry date '\(text)' counts backwards: relative dates count forward from today, so write \(forward) (or a date: dd-mm-yyyy, yyyy-mm-dd)"
             case .expiryInPast(let day):
                 "expiry date \(day.dashboardForm) is in the past"
             case .expiryTooFar(let day, let latest, let maxDays):
@@ -37,6 +41,8 @@ public struct TokenValidationError: Error, Equatable, Sendable, CustomStringConv
                 "description is \(count) characters long; at most \(DescriptionRules.maximumLength) are allowed"
             case .descriptionControlCharacters:
                 "description contains control characters (newlines, tabs, escapes)"
+            case .descriptionBidiControls:
+                "description contains bidirectional text controls (U+202A-U+202E, U+2066-U+2069, U+200E, U+200F, U+061C), which make text display reordered"
             case .unknownPreset(let name, let known):
                 "unknown preset '\(name)'; known presets: \(known.joined(separator: ", "))"
             case .unknownMethod(let name, let suggestions):
@@ -66,6 +72,7 @@ public enum DescriptionRules {
         if text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
             problems.append(.descriptionControlCharacters)
         }
+        if text.unicodeScalars.contains(where: DisplayText.isBidiControl) { problems.append(.descriptionBidiControls) }
         return problems
     }
 }

@@ -30,6 +30,10 @@ public struct GitError: Error, Equatable, Sendable, CustomStringConvertible {
     public var isNotFound: Bool { code == GIT_ENOTFOUND.rawValue }
     /// The ref moved or is locked by another writer: rebuild on the new head and try again.
     public var isLostRace: Bool { code == GIT_EMODIFIED.rawValue || code == GIT_ELOCKED.rawValue }
+    /// The ref's lock file exists: a writer holds it now, or one crashed and left it behind.
+    public var isLocked: Bool { code == GIT_ELOCKED.rawValue }
+    /// Opening refused by git's safe.directory rule: the repository belongs to another user.
+    public var isOwnedByAnotherUser: Bool { code == GIT_EOWNER.rawValue }
 }
 
 /// The one place libgit2 return codes become Swift errors, reading git_error_last at once.
@@ -39,6 +43,11 @@ func check(_ code: Int32, _ operation: @autoclosure () -> String) throws(GitErro
     let last = git_error_last()
     let message = last.map { String(cString: $0.pointee.message) } ?? "error \(code)"
     throw GitError(code: code, operation: operation(), message: message, errorClass: last?.pointee.klass ?? 0)
+}
+
+/// libgit2's message for the last failure on this thread, read without clearing it.
+func lastErrorMessage() -> String {
+    git_error_last().map { String(cString: $0.pointee.message) } ?? ""
 }
 
 /// libgit2 must be initialised once per process before any other call.

@@ -37,8 +37,27 @@ public final class Repository {
     public static func open(at path: String) throws(GitError) -> Repository {
         LibGit2.initialised
         var repository: OpaquePointer?
-        try check(git_repository_open_ext(&repository, path, GIT_REPOSITORY_OPEN_NO_SEARCH.rawValue, nil), "open \(path)")
+        let code = git_repository_open_ext(&repository, path, GIT_REPOSITORY_OPEN_NO_SEARCH.rawValue, nil)
+        // libgit2 1.5.1 reports the refusal as "config value 'safe.directory' was not found" (GIT_ENOTFOUND) when
+        // no safe.directory is configured at all, and as GIT_EOWNER otherwise.
+        if code == GIT_EOWNER.rawValue || (code < 0 && lastErrorMessage().contains("safe.directory")) {
+            throw GitError(code: GIT_EOWNER.rawValue, operation: "open \(path)", message: ownershipRefusal(path))
+        }
+        try check(code, "open \(path)")
         return try guarded(Repository(pointer: repository!, path: path))
+    }
+
+    /// What git's safe.directory rule refuses, who owns the folder, and how to allow it.
+    static func ownershipRefusal(_ path: String) -> String {
+        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        let uid = (attributes?[.ownerAccountID] as? NSNumber).map { "uid \($0)" } ?? "another uid"
+        let owner = (attributes?[.ownerAccountName] as? String).flatMap { $0.isEmpty ? nil : "\($0) (\(uid))" } ?? uid
+        // safe.directory entries are absolute paths.
+        let full = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        let absolute = (full as NSString).standardizingPath
+        return "\(path) belongs to \(owner), not to the user running pat (uid \(getuid())), so git's safe.directory check refuses to open it "
+            + "(a repository someone else controls could make git run their configuration as you). If you trust it, allow it with: "
+            + "git config --global --add safe.directory \(absolute)"
     }
 
     /// Every read of a loose object goes through pat's own reader first (`LooseObjectGuard`): libgit2 1.5 never
@@ -87,6 +106,17 @@ public final class Repository {
         var reference: OpaquePointer?
         try check(git_reference_create_matching(&reference, pointer, name, &newID, 1, &current, message), "update \(name)")
         git_reference_free(reference)
+    }
+
+    /// The lock file git and libgit2 create beside a loose ref while they move it (`refs/heads/main.lock`),
+    /// and when it was last modified, or nil when there is none. A writer holds it for the moment of the update;
+    /// one that crashed leaves it behind, and then every update of the ref fails until someone removes it.
+    public func lockFile(ofReference name: String) -> (path: String, modified: Date)? {
+        let path = String(cString: git_repository_commondir(pointer)) + name + ".lock"
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return nil }
+        let modified = Date(timeIntervalSince1970: TimeInterval(info.st_mtim.tv_sec) + TimeInterval(info.st_mtim.tv_nsec) / 1e9)
+        return (path, modified)
     }
 
     // MARK: Objects

@@ -56,6 +56,9 @@ public enum SSHKeyError: Error, Equatable, Sendable, CustomStringConvertible {
     case notOpenSSHKey
     case malformed(String)
     case unsupportedKeyType(String)
+    /// A key of another type (`ssh-rsa`) in a file of the given kind (`public key`, `private key`).
+    case notEd25519(type: String, kind: String)
+    case notAKeyFile
     case unsupportedEncryption(cipher: String, kdf: String)
     case passphraseRequired
     case wrongPassphrase
@@ -67,11 +70,21 @@ public enum SSHKeyError: Error, Equatable, Sendable, CustomStringConvertible {
         case .notOpenSSHKey: "not an OpenSSH private key (expected -----BEGIN OPENSSH PRIVATE KEY-----)"
         case .malformed(let reason): "malformed key: \(reason)"
         case .unsupportedKeyType(let type): "unsupported key type \(type): pat signs with ssh-ed25519 keys only"
+        case .notEd25519(let type, let kind): "only ssh-ed25519 keys are supported; this is \(Self.article(type)) \(type) \(kind)"
+        case .notAKeyFile:
+            "not an SSH key file (expected a public key line, ssh-ed25519 AAAA..., or -----BEGIN OPENSSH PRIVATE KEY-----)"
         case .unsupportedEncryption(let cipher, let kdf):
             "the key is protected with cipher \(cipher) and kdf \(kdf); pat reads unprotected keys and keys protected with aes256-ctr and bcrypt, as ssh-keygen makes them"
         case .passphraseRequired: "the key is protected by a password, and none was given"
         case .wrongPassphrase: "wrong password for the key"
         case .emptyPassphrase: "the password is empty"
         }
+    }
+
+    /// "an ssh-rsa", "an ecdsa-...": key type names are read letter by letter, and these letters' names begin
+    /// with a vowel sound.
+    public static func article(_ type: String) -> String {
+        guard let first = type.lowercased().first else { return "a" }
+        return "aefhilmnorsx".contains(first) ? "an" : "a"
     }
 }

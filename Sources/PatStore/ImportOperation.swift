@@ -5,10 +5,12 @@ import PatGit
 extension TokenOperations {
     /// Many tokens in one commit: for teams moving existing tokens in, and for building large stores quickly.
     /// Every entry is validated first and every problem reported at once (by line); nothing is written unless
-    /// all entries are good. `progress` is called as files are prepared.
-    public static func importTokens(_ entries: [ImportEntry], in view: StoreView, now: Date, catalog: MethodCatalog,
+    /// all entries are good. `progress` is called as files are prepared. `fileProblems` (what reading the file
+    /// found) are reported with the entries' own, in the order of the lines.
+    public static func importTokens(_ entries: [ImportEntry], fileProblems: [ImportFileError.Problem] = [], in view: StoreView,
+                                    now: Date, catalog: MethodCatalog,
                                     progress: (Int, Int) -> Void = { _, _ in }) throws -> PlannedChange {
-        var problems: [String] = []
+        var problems = fileProblems
         var expansions: [String: Result<APIGrant?, TokenValidationError>] = [:]
         var expiries: [String: Result<Date, TokenValidationError>] = [:]
         var seenHashes = Set<TokenHash>()
@@ -45,10 +47,10 @@ extension TokenOperations {
             if let hash, !seenHashes.insert(hash).inserted { lineProblems.append("the same token value is already in the store or the file") }
 
             if !lineProblems.isEmpty {
-                problems += lineProblems.map { "line \(entry.line): \($0)" }
+                problems += lineProblems.map { ImportFileError.Problem(line: entry.line, message: $0) }
                 continue
             }
-            guard case .success(let expires) = expiry, case .success(let api?) = grant else { continue }
+            guard problems.isEmpty, case .success(let expires) = expiry, case .success(let api?) = grant else { continue }
             var id = TokenID.generate()
             while usedIDs.contains(id) { id = TokenID.generate() }
             usedIDs.insert(id)
@@ -79,9 +81,24 @@ extension TokenOperations {
 extension Store {
     public func importTokens(_ entries: [ImportEntry], _ options: WriteOptions,
                              progress: @escaping (Int, Int) -> Void = { _, _ in }) throws -> CommittedChange {
+        try importTokens(ImportFile(entries: entries), options, progress: progress)
+    }
+
+    public func importTokens(_ file: ImportFile, _ options: WriteOptions,
+                             progress: @escaping (Int, Int) -> Void = { _, _ in }) throws -> CommittedChange {
         let catalog = try BuiltInTemplates.catalog()
         return try write(options) { view, now in
-            try TokenOperations.importTokens(entries, in: view, now: now, catalog: catalog, progress: progress)
+            try TokenOperations.importTokens(file.entries, fileProblems: file.problems, in: view, now: now, catalog: catalog,
+                                             progress: progress)
         }
+    }
+
+    /// Every problem of a file that already has some, checked against the store as it is now, without a signer:
+    /// nothing would be committed, so no password is asked for. Throws whenever the file has problems.
+    public func checkImport(_ file: ImportFile, now: Date = Date()) throws {
+        guard !file.problems.isEmpty else { return }
+        _ = try TokenOperations.importTokens(file.entries, fileProblems: file.problems, in: try view(), now: now,
+                                             catalog: try BuiltInTemplates.catalog())
+        throw ImportFileError(problems: file.problems)
     }
 }

@@ -32,6 +32,7 @@ public final class Store {
         do {
             repository = try Repository.open(at: path)
         } catch {
+            if error.isOwnedByAnotherUser { throw StoreError.ownedByAnotherUser(error.message) }
             if isEmptyDirectory(path) { throw StoreError.storeMissing(path) }
             throw StoreError.notAStore(path, reason: "it is not a git repository")
         }

@@ -1,3 +1,4 @@
+import Foundation
 import PatCore
 import PatGit
 import PatSSH
@@ -6,11 +7,13 @@ import PatSSH
 public enum StoreError: Error, CustomStringConvertible {
     case storeMissing(String)
     case notAStore(String, reason: String)
+    case ownedByAnotherUser(String)
     case storeExists(String)
     case directoryNotEmpty(String)
     case unknownToken(String)
     case invalidTokenID(String)
     case key(path: String, SSHKeyError)
+    case signerKey(path: String, SSHKeyError)
     case noSigningKey
     case signerNotTrusted(fingerprint: String)
     case invalidPrincipal(String)
@@ -23,6 +26,7 @@ public enum StoreError: Error, CustomStringConvertible {
     case standardOutputNotWritable
     case valueNotDelivered(UndeliveredValues)
     case tooManyRetries(Int)
+    case branchLocked(lockFile: String, modified: Date, age: TimeInterval)
     case signing(String)
     case templates(String)
     case noTokens
@@ -48,6 +52,8 @@ public enum StoreError: Error, CustomStringConvertible {
             "no store at \(path): create one with 'pat init --store \(path) --signing-key KEY'"
         case .notAStore(let path, let reason):
             "\(path) is not a pat store: \(reason)"
+        case .ownedByAnotherUser(let reason):
+            reason
         case .storeExists(let path):
             "a store already exists at \(path)"
         case .directoryNotEmpty(let path):
@@ -56,8 +62,14 @@ public enum StoreError: Error, CustomStringConvertible {
             "no token with id \(id) in this store"
         case .invalidTokenID(let text):
             "'\(text)' is not a token id (16 lower-case hex characters, as 'pat list' shows)"
+        case .key(let path, .notEd25519(let type, let kind)):
+            "only ssh-ed25519 keys can sign; \(path) is \(SSHKeyError.article(type)) \(type) \(kind) (make an ed25519 key with 'ssh-keygen -t ed25519', or let 'pat init' make one)"
         case .key(let path, let error):
             "signing key \(path): \(error.description)"
+        case .signerKey(let path, .notEd25519(let type, let kind)):
+            "only ssh-ed25519 keys are supported; \(path) is \(SSHKeyError.article(type)) \(type) \(kind) (the signer makes an ed25519 key with 'ssh-keygen -t ed25519' and sends you its .pub file)"
+        case .signerKey(let path, let error):
+            "signer key \(path): \(error.description)"
         case .noSigningKey:
             "no signing key: pass --signing-key PATH, set PAT_SIGNING_KEY, or run 'pat init --signing-key PATH'"
         case .signerNotTrusted(let fingerprint):
@@ -82,6 +94,10 @@ public enum StoreError: Error, CustomStringConvertible {
             what.description
         case .tooManyRetries(let attempts):
             "gave up after \(attempts) attempts: other writers kept moving the branch"
+        case .branchLocked(let lockFile, let modified, let age):
+            "the branch \(Store.branchName) is locked: \(lockFile) exists, last modified \(Timestamp.format(modified)) (\(Self.describe(age: age))). "
+                + "git and pat hold this file only while they move the branch, so one that crashed left it behind; "
+                + "if no pat or git process is using the store, remove it (rm \(lockFile)) and try again. The store is unchanged"
         case .signing(let reason):
             "signing failed: \(reason)"
         case .invalidSettings(let problems):
@@ -122,3 +138,15 @@ public enum StoreError: Error, CustomStringConvertible {
     }
 }
 
+extension StoreError {
+    /// "3 minutes ago": the largest whole unit, so the sentence stays short.
+    static func describe(age: TimeInterval) -> String {
+        let seconds = Int(age.rounded(.down))
+        if seconds < 0 { return "in the future by this machine's clock" }
+        for (size, unit) in [(86_400, "day"), (3600, "hour"), (60, "minute")] where seconds >= size {
+            let count = seconds / size
+            return "\(count) \(unit)\(count == 1 ? "" : "s") ago"
+        }
+        return "\(seconds) second\(seconds == 1 ? "" : "s") ago"
+    }
+}

@@ -41,15 +41,18 @@ public struct WriteOptions: Sendable {
     public var branch: String?
     /// Where a new branch starts (nil: main); ignored when the branch exists.
     public var base: String?
+    /// A branch lock at least this old is a crashed writer's: a live one holds it for the moment of an update.
+    public var staleLockAge: TimeInterval
 
     public init(signer: any SSHSigner, identity: Identity? = nil, now: @escaping @Sendable () -> Date = Date.init,
-                maxAttempts: Int = 100, branch: String? = nil, base: String? = nil) {
+                maxAttempts: Int = 100, branch: String? = nil, base: String? = nil, staleLockAge: TimeInterval = 5) {
         self.signer = signer
         self.identity = identity
         self.now = now
         self.maxAttempts = maxAttempts
         self.branch = branch
         self.base = base
+        self.staleLockAge = staleLockAge
     }
 }
 
@@ -57,7 +60,10 @@ extension Store {
     /// Builds the change on the current head of the branch (main unless `options.branch` names another), signs it
     /// and moves the branch by compare-and-swap. When another writer got there first, the change is rebuilt on the
     /// new head (so it sees their tokens) and retried. A branch that does not exist yet starts at `options.base`
-    /// (default main), and is created only if nobody created it meanwhile.
+    /// (default main), and is created only if nobody created it meanwhile. While the branch is only locked (its head
+    /// unchanged) the same commit is offered again, so waiting writes nothing new; a lock older than
+    /// `WriteOptions.staleLockAge`, or one still there when the attempts run out, is a crashed writer's, and refused
+    /// before anything is written.
     public func write(_ options: WriteOptions, plan: (StoreView, Date) throws -> PlannedChange) throws -> CommittedChange {
         try write(options, parents: { current in [current] }, plan: plan)
     }
@@ -67,27 +73,39 @@ extension Store {
                plan: (StoreView, Date) throws -> PlannedChange) throws -> CommittedChange {
         let reference = try Store.reference(forBranch: options.branch)
         var attempt = 0
+        var built: (parent: ObjectID, commit: ObjectID, change: PlannedChange)?
         while true {
             attempt += 1
+            try refuseStaleLock(options, reference: reference)
             let current = try repository.resolve(reference: reference)
             let parent = try current ?? startPoint(options.base)
-            let view = try self.view(at: parent)
-            guard view.signers.principal(for: options.signer.publicKey) != nil else {
-                throw StoreError.signerNotTrusted(fingerprint: options.signer.publicKey.fingerprint)
+            let commit: ObjectID
+            let change: PlannedChange
+            if let built, built.parent == parent {
+                (commit, change) = (built.commit, built.change)
+            } else {
+                let view = try self.view(at: parent)
+                guard view.signers.principal(for: options.signer.publicKey) != nil else {
+                    throw StoreError.signerNotTrusted(fingerprint: options.signer.publicKey.fingerprint)
+                }
+                let now = options.now()
+                change = try plan(view, now)
+                commit = try writeCommit(
+                    tree: try change.tree ?? repository.tree(applying: change.files, to: view.tree), parents: try parents(parent),
+                    identity: identity(override: options.identity, settings: view.settings), time: now,
+                    message: change.message, signer: options.signer)
+                built = (parent, commit, change)
             }
-            let now = options.now()
-            let change = try plan(view, now)
-            let commit = try writeCommit(
-                tree: try change.tree ?? repository.tree(applying: change.files, to: view.tree), parents: try parents(parent),
-                identity: identity(override: options.identity, settings: view.settings), time: now,
-                message: change.message, signer: options.signer)
             do {
                 try repository.updateReference(reference, to: commit, expected: current,
                                                message: "pat: \(change.message.operation.rawValue)")
                 return CommittedChange(commit: commit, change: change, retries: attempt - 1)
             } catch {
                 guard error.isLostRace else { throw error }
-                if attempt >= options.maxAttempts { throw StoreError.tooManyRetries(attempt) }
+                if attempt >= options.maxAttempts {
+                    if error.isLocked, let lock = lockError(reference) { throw lock }
+                    throw StoreError.tooManyRetries(attempt)
+                }
                 // Back off a little, more each time, with jitter so racing writers spread out.
                 usleep(UInt32.random(in: 1_000...(2_000 * UInt32(min(attempt, 20)))))
             }
@@ -108,6 +126,17 @@ extension Store {
     func startPoint(_ base: String?) throws -> ObjectID {
         guard let base else { return try head() }
         return try commit(forRevision: base)
+    }
+
+    /// A lock on the branch that no live writer would hold this long.
+    private func refuseStaleLock(_ options: WriteOptions, reference: String) throws {
+        guard let error = lockError(reference), case .branchLocked(_, _, let age) = error, age >= options.staleLockAge else { return }
+        throw error
+    }
+
+    private func lockError(_ reference: String) -> StoreError? {
+        guard let lock = repository.lockFile(ofReference: reference) else { return nil }
+        return .branchLocked(lockFile: lock.path, modified: lock.modified, age: Date().timeIntervalSince(lock.modified))
     }
 
     func writeCommit(tree: ObjectID, parents: [ObjectID], identity: Identity, time: Date, message: CommitMessage,

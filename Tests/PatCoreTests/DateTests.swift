@@ -63,6 +63,16 @@ import Testing
         #expect(result.failure?.description == message)
     }
 
+    @Test(arguments: [("-1d", "+1d"), (" -12w", "+12w"), ("-1y", "+1y"), ("-0d", "+0d")])
+    func backwardsRelativeDatesAreRecognised(text: String, forward: String) {
+        #expect(ExpiryInput.forwardForm(ofBackwards: text) == forward)
+    }
+
+    @Test(arguments: ["+1d", "-1x", "-", "-d", "01-01-2030", "-01-01-2030", "--1d", "-1.5d"])
+    func otherTextIsNotABackwardsDate(text: String) {
+        #expect(ExpiryInput.forwardForm(ofBackwards: text) == nil)
+    }
+
     @Test func theLastAllowedDayIsAccepted() throws {
         let date = try ExpiryInput.resolve("+366d", now: Self.now, maxLifetimeDays: 366).get()
         #expect(Timestamp.format(date) == "2027-11-24T23:59:59Z")

@@ -31,6 +31,38 @@ import Testing
         #expect(throws: SSHKeyError.unsupportedKeyType("ssh-rsa")) { try OpenSSHPrivateKey.load(path: path) }
     }
 
+    /// Public and private files of every type ssh-keygen makes: ed25519 ones read, the others name their type
+    /// and kind instead of "not an OpenSSH private key".
+    @Test func keyFilesOfOtherTypesSayWhatTheyAre() throws {
+        let directory = TemporaryDirectory()
+        let ed25519 = try sshKeygen(in: directory)
+        let key = try OpenSSHPrivateKey.load(path: ed25519)
+        #expect(try KeyFileContents.read(try OpenSSHPrivateKey.readFile(ed25519)).publicKey == key.publicKey)
+        #expect(try KeyFileContents.read(try OpenSSHPrivateKey.readFile(ed25519 + ".pub")).publicKey == key.publicKey)
+        let cases: [(type: String, extra: [String], name: String)] = [
+            ("ecdsa", [], "ecdsa-sha2-nistp256"), ("ecdsa", ["-b", "384"], "ecdsa-sha2-nistp384"), ("rsa", [], "ssh-rsa"),
+        ]
+        for (index, (type, extra, name)) in cases.enumerated() {
+            let path = try sshKeygen(in: directory, name: "k\(index)", type: type, extra: extra)
+            #expect(throws: SSHKeyError.notEd25519(type: name, kind: "public key")) {
+                try KeyFileContents.read(try OpenSSHPrivateKey.readFile(path + ".pub"))
+            }
+            #expect(throws: SSHKeyError.notEd25519(type: name, kind: "private key")) {
+                try KeyFileContents.read(try OpenSSHPrivateKey.readFile(path))
+            }
+        }
+        let pem = try sshKeygen(in: directory, name: "pem", type: "rsa", extra: ["-m", "PEM"])
+        #expect(throws: SSHKeyError.notEd25519(type: "ssh-rsa", kind: "private key in PEM format")) {
+            try KeyFileContents.read(try OpenSSHPrivateKey.readFile(pem))
+        }
+        #expect(throws: SSHKeyError.notEd25519(type: "sk-ssh-ed25519@openssh.com", kind: "public key")) {
+            try KeyFileContents.read("sk-ssh-ed25519@openssh.com AAAAGnNrLXNzaC1lZDI1NTE5QG9wZW5zc2guY29t comment\n")
+        }
+        #expect(throws: SSHKeyError.notAKeyFile) { try KeyFileContents.read("garbage\n") }
+        #expect(SSHKeyError.notEd25519(type: "ecdsa-sha2-nistp256", kind: "public key").description
+            == "only ssh-ed25519 keys are supported; this is an ecdsa-sha2-nistp256 public key")
+    }
+
     @Test func protectedKeysMadeBySSHKeygenUnlockWithTheirPassword() throws {
         let directory = TemporaryDirectory()
         let path = try sshKeygen(in: directory, name: "enc", passphrase: "secret pass \u{e9}")

@@ -126,6 +126,35 @@ import Testing
         }
     }
 
+    /// A token value where the method belongs (a client that swapped its parameters) is not echoed in the
+    /// answer, its headers or the body.
+    @Test func aTokenGivenAsTheMethodIsNotEchoed() async throws {
+        let service = try await Service()
+        let token = service.token
+        let body = String(token.dropFirst(4).prefix(20))
+        try await service.app.test(.router) { client in
+            try await client.execute(uri: "/auth", method: .get,
+                                     headers: [HTTPField.Name("X-Original-URI")!: "/1.0/environment/control/rest/\(token)?session=\(token)"]) { response in
+                #expect(response.status == .forbidden)
+                #expect(response.headers[HTTPField.Name("X-Pat-Error")!] == "permission denied: token \(service.tokenID) does not grant <a token value, not shown>")
+                #expect(response.headers[HTTPField.Name("X-Pat-Permission")!] == "<a token value, not shown>")
+                for field in response.headers { #expect(!field.value.contains(body), "\(field.name)") }
+            }
+            try await client.execute(uri: "/auth", method: .get,
+                                     headers: [HTTPField.Name("X-Original-URI")!: "/\(token)", .authorization: "Bearer \(token)"]) { response in
+                #expect(response.headers[HTTPField.Name("X-Pat-Error")!] == "<a token value, not shown> is not an API method (group.Service.Method)")
+                for field in response.headers { #expect(!field.value.contains(body), "\(field.name)") }
+            }
+            try await client.execute(uri: "/1.0/environment/control/rest/\(token)?session=\(token)", method: .get) { response in
+                #expect(Self.body(response) == #"{"result":8202,"error":"permission denied: token \#(service.tokenID) does not grant <a token value, not shown>"}"#)
+            }
+            let swapped = ByteBuffer(string: #"{"token":"\#(token)","method":"\#(token)"}"#)
+            try await client.execute(uri: "/v1/authorize", method: .post, headers: [.contentType: "application/json"], body: swapped) { response in
+                #expect(Self.body(response) == #"{"result":8205,"error":"<a token value, not shown> is not an API method (group.Service.Method)"}"#)
+            }
+        }
+    }
+
     @Test func servicesCanAskDirectly() async throws {
         let service = try await Service()
         try await service.app.test(.router) { client in

@@ -22,6 +22,9 @@ import Testing
         Case(name: "bad date", message: "expiry date '32-01-2027' is not a date: use dd-mm-yyyy, yyyy-mm-dd, or +Nd / +Nw / +Ny") { f, _ in
             try f.generate(expires: "32-01-2027")
         },
+        Case(name: "backwards", message: "expiry date '-30d' counts backwards: relative dates count forward from today, so write +30d (or a date: dd-mm-yyyy, yyyy-mm-dd)") { f, _ in
+            try f.generate(expires: "-30d")
+        },
         Case(name: "too far", message: "is beyond the store's maximum lifetime of 366 days") { f, _ in
             try f.generate(expires: "+400d")
         },
@@ -42,6 +45,13 @@ import Testing
             try f.generate(String(repeating: "d", count: 300))
         },
         Case(name: "control characters", message: "description contains control characters") { f, _ in try f.generate("a\nb") },
+        Case(name: "bidirectional override", message: "description contains bidirectional text controls (U+202A-U+202E, U+2066-U+2069, U+200E, U+200F, U+061C), which make text display reordered") { f, _ in
+            try f.generate("invoice \u{202E}fdp.exe")
+        },
+        Case(name: "bidirectional isolate in an edit", message: "description contains bidirectional text controls") { f, id in
+            try f.store.edit(id, TokenSettingsRequest(description: "a\u{2067}b"), f.options)
+        },
+        Case(name: "arabic letter mark", message: "description contains bidirectional text controls") { f, _ in try f.generate("x\u{061C}") },
         Case(name: "every problem at once", message: "description is empty\nexpiry date 'soon' is not a date") { f, _ in
             try f.generate("", expires: "soon")
         },
