@@ -34,6 +34,8 @@ public func buildRouter(authority: Authority) -> Router<PatRequestContext> {
         do {
             body = try await request.decode(as: AuthorizeRequest.self, context: context)
         } catch {
+            // Counted like every other answer's result (pat_decisions_total).
+            authority.state.count(.badRequest)
             return json(JSONText.object([("result", .int(ResultCode.badRequest.rawValue)),
                                          ("error", .string("the body must be JSON: {\"token\": \"...\", \"method\": \"group.Service.Method\"}"))]).compact(),
                         status: .badRequest)
