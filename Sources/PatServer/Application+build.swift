@@ -48,11 +48,14 @@ public func buildRouter(authority: Authority) -> Router<PatRequestContext> {
         return json(JSONText.object(members).compact(), status: .ok)
     }
 
+    // 200 "ok" only while there is a verified snapshot and the store can be read; a store that disappeared is
+    // reported (503, "store_unreadable", the reason naming its path) while the last snapshot keeps answering.
     router.get("healthz") { _, _ in
         let status = authority.state.currentStatus
         let snapshot = authority.state.current
+        let healthy = snapshot != nil && status.storeProblem == nil
         var members: [(String, JSONText)] = [
-            ("status", .string(snapshot == nil ? "unavailable" : "ok")),
+            ("status", .string(snapshot == nil ? "unavailable" : status.storeProblem != nil ? "store_unreadable" : "ok")),
             ("verified_head", status.verifiedHead.map(JSONText.string) ?? .string("")),
             ("tokens", .int(status.tokenCount)),
             ("last_reload", .string(status.verifiedAt.map(Timestamp.format) ?? "")),
@@ -62,7 +65,8 @@ public func buildRouter(authority: Authority) -> Router<PatRequestContext> {
         ]
         if let head = status.lastRefusedHead { members.append(("last_refused_head", .string(head))) }
         if let reason = status.lastRefusal { members.append(("last_refusal", .string(reason))) }
-        return json(JSONText.object(members).compact(), status: snapshot == nil ? .serviceUnavailable : .ok)
+        if let problem = status.storeProblem { members.append(("store_error", .string(problem))) }
+        return json(JSONText.object(members).compact(), status: healthy ? .ok : .serviceUnavailable)
     }
 
     router.get("metrics") { _, _ in

@@ -17,13 +17,16 @@ public enum VerifierError: Error, Equatable, Sendable, CustomStringConvertible {
     case untrustedBySecondParent(commit: String, fingerprint: String, parent: String)
     case octopusMerge(commit: String, parents: Int)
     case damagedStore(commit: String, reason: String)
+    case unreadableStore(String, String)
     case git(String)
 
     /// The store could not be read (a damaged or missing object, an I/O error), as opposed to a head that was read
     /// and failed a check: the first may read fine after a repair.
     public var isReadFailure: Bool {
-        if case .git = self { return true }
-        return false
+        switch self {
+        case .git, .unreadableStore: true
+        default: false
+        }
     }
 
     public var description: String {
@@ -52,6 +55,7 @@ public enum VerifierError: Error, Equatable, Sendable, CustomStringConvertible {
         case .octopusMerge(let commit, let parents):
             "refused commit \(commit.prefix(10)): a merge of \(parents) parents; pat accepts merges of two"
         case .damagedStore(let commit, let reason): "refused commit \(commit.prefix(10)): \(reason)"
+        case .unreadableStore(let path, let reason): "cannot read the store at \(path): \(reason)"
         case .git(let message): message
         }
     }
