@@ -14,7 +14,11 @@ struct ServeCommand: AsyncParsableCommand {
             Authorization: Bearer) answers {"result":...} as the platform does; GET /auth is for nginx auth_request \
             (X-Original-URI); POST /v1/authorize takes {"token","method"}; GET /healthz; GET /metrics. \
             A new head is verified within a second (or at once on SIGHUP); a head that fails verification is \
-            refused and the last verified one keeps answering. SIGTERM shuts down cleanly.
+            refused and the last verified one keeps answering; /healthz answers 503 while the store cannot be read. \
+            SIGTERM shuts down cleanly. Connections are capped below the open-files limit (ulimit -n) with room for \
+            the store's files; at the cap new connections wait in the listen queue. A request that has not arrived \
+            whole within --header-timeout is answered 408 and its connection closed; a connection with nothing under \
+            way is closed after --idle-timeout.
             """)
 
     @OptionGroup var store: StoreOptions
@@ -24,12 +28,22 @@ struct ServeCommand: AsyncParsableCommand {
     var pollInterval = 500
     @Option(help: ArgumentHelp("Threads answering requests (default: one per core).", valueName: "n"))
     var threads: Int?
+    @Option(help: ArgumentHelp("Most connections open at once; lowered to fit the open-files limit.", valueName: "n"))
+    var maxConnections = ServerLimits.defaultMaxConnections
+    @Option(help: ArgumentHelp("Seconds a connection with no request under way stays open.", valueName: "seconds"))
+    var idleTimeout: Double = 60
+    @Option(help: ArgumentHelp("Seconds a request has to arrive whole (head and body) before it is answered 408.",
+                               valueName: "seconds"))
+    var headerTimeout: Double = 10
     @OptionGroup var trust: TrustOptions
 
     func validate() throws {
         if Self.parseListen(listen) == nil { throw ValidationError("--listen takes HOST:PORT, e.g. 127.0.0.1:8080") }
         if !(10...60_000).contains(pollInterval) { throw ValidationError("--poll-interval takes 10 to 60000 milliseconds") }
         if let threads, !(1...256).contains(threads) { throw ValidationError("--threads takes 1 to 256") }
+        if !(1...1_000_000).contains(maxConnections) { throw ValidationError("--max-connections takes 1 to 1000000") }
+        if !(0.1...86_400).contains(idleTimeout) { throw ValidationError("--idle-timeout takes 0.1 to 86400 seconds") }
+        if !(0.1...3_600).contains(headerTimeout) { throw ValidationError("--header-timeout takes 0.1 to 3600 seconds") }
     }
 
     static func parseListen(_ text: String) -> (host: String, port: Int)? {
@@ -54,9 +68,13 @@ struct ServeCommand: AsyncParsableCommand {
         }
         await reloader.reload()
         let authority = Authority(state: state, catalog: try BuiltInTemplates.catalog(), maxAge: trust.maxAgeSeconds)
+        let limits = ServerLimits(maxConnections: maxConnections, idleTimeout: .milliseconds(Int(idleTimeout * 1000)),
+                                  headerTimeout: .milliseconds(Int(headerTimeout * 1000)))
         let app = buildApplication(authority: authority, reloader: reloader, host: host, port: port, logger: logger,
-                                   pollInterval: .milliseconds(pollInterval)) { boundPort in
-            Console.note("pat serve: listening on http://\(host):\(boundPort)")
+                                   pollInterval: .milliseconds(pollInterval), limits: limits) { start in
+            let limit = start.openFilesLimit.map { "open-files limit \($0), \(start.descriptorsInUse) in use" } ?? "no open-files limit"
+            Console.note("pat serve: at most \(start.connectionCap) connections at once (\(limit))")
+            Console.note("pat serve: listening on http://\(host):\(start.port)")
         }
         try await app.runService()
     }

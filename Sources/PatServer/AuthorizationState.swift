@@ -11,6 +11,8 @@ public final class AuthorizationState: @unchecked Sendable {
     private var status = VerifierStatus()
     private var decisions: [ResultCode: Int] = [:]
     private var handOvers = 0
+    /// The server's connections: how many, the cap, timeouts (for `/metrics`).
+    public let connections = ConnectionStats()
 
     public init() {}
 

@@ -55,21 +55,32 @@ final class PlainGetHandler: ChannelDuplexHandler, RemovableChannelHandler {
             }
             self.partial = nil
         }
+        var answered = 0
         while buffer.readableBytes > 0 {
             headsRead += 1
             switch buffer.withUnsafeReadableBytes(PlainGetRequest.parse) {
             case .request(let request, let length):
-                guard let answer = answer(request) else { return handOver(context: context, buffer) }
+                guard let answer = answer(request) else { return handOver(context: context, buffer, answered: answered) }
                 buffer.moveReaderIndex(forwardBy: length)
                 context.write(wrapOutboundOut(render(answer, allocator: context.channel.allocator)), promise: nil)
                 needsFlush = true
+                answered += 1
             case .incomplete:
                 partial = buffer
+                report(answered, context: context, requestStarted: true)
                 return
             case .unsupported:
-                return handOver(context: context, buffer)
+                return handOver(context: context, buffer, answered: answered)
             }
         }
+        report(answered, context: context, requestStarted: false)
+    }
+
+    /// Tells `ConnectionTimeoutHandler` what this read did: requests answered, and whether another has started.
+    private func report(_ answered: Int, context: ChannelHandlerContext, requestStarted: Bool) {
+        guard answered > 0 else { return }
+        context.triggerUserOutboundEvent(RequestProgress.answered(answered), promise: nil)
+        if requestStarted { context.triggerUserOutboundEvent(RequestProgress.requestStarted, promise: nil) }
     }
 
     /// Whether `bytes` hold CR LF CR LF at or after `start`.
@@ -108,9 +119,11 @@ final class PlainGetHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     /// From here on NIO's parser and the router serve this connection, starting with `rest`.
-    private func handOver(context: ChannelHandlerContext, _ rest: ByteBuffer) {
+    private func handOver(context: ChannelHandlerContext, _ rest: ByteBuffer, answered: Int) {
         handedOver = true
         authority.state.countHandOver()
+        // The request handed over is under way; NIO's parser says when it has arrived whole.
+        report(answered, context: context, requestStarted: true)
         if needsFlush {
             needsFlush = false
             context.flush()

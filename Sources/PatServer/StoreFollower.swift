@@ -28,9 +28,25 @@ public actor Reloader {
     /// Verifies and swaps in the branch's head if it moved; reports a refusal and keeps the old snapshot.
     @discardableResult
     public func reload() -> RefreshOutcome {
+        let problemBefore = verifier.status.storeProblem
         let outcome = verifier.refresh()
+        let problem = verifier.status.storeProblem
+        if problem != problemBefore {
+            if let problem {
+                logger.error("cannot read the store; still answering from the last verified head", metadata: [
+                    "store": .string(verifier.path), "reason": .string(problem),
+                    "serving": .string(verifier.current?.commit ?? "nothing")])
+            } else {
+                logger.info("the store can be read again", metadata: ["store": .string(verifier.path)])
+            }
+        }
         switch outcome {
         case .unchanged:
+            if problem != problemBefore { state.publish(verifier.current?.authorization, status: verifier.status) }
+            return outcome
+        case .refused(.unreadableStore):
+            // Logged above when it began; every poll sees it again until the store is back.
+            if problem != problemBefore { state.publish(verifier.current?.authorization, status: verifier.status) }
             return outcome
         case .loaded(let snapshot):
             logger.info("verified store head", metadata: [

@@ -20,6 +20,10 @@ public struct VerifierStatus: Sendable {
     public var refusals = 0
     public var lastRefusedHead: String?
     public var lastRefusal: String?
+    /// Why the store itself cannot be read right now (its directory gone, renamed, or unreadable), naming its path;
+    /// nil while it can be read.
+    /// The last verified snapshot keeps answering meanwhile.
+    public var storeProblem: String?
 
     public init() {}
 }
@@ -95,6 +99,14 @@ public final class StoreVerifier {
     @discardableResult
     public func refresh() -> RefreshOutcome {
         let started = Date()
+        // A store that is not there is not a refused head: reported as such, not counted, and looked at again on the
+        // next refresh.
+        if let problem = Self.storeProblem(path) {
+            let error = VerifierError.unreadableStore(path, problem)
+            status.storeProblem = error.description
+            return .refused(error)
+        }
+        status.storeProblem = nil
         let head: ObjectID
         do {
             guard let found = try branchHead() else { return refuse(nil, .noBranch(path, revision)) }
@@ -130,6 +142,18 @@ public final class StoreVerifier {
     }
 
     private var lastRefusal: (head: ObjectID, error: VerifierError, at: Date)?
+
+    /// Why the store at `path` cannot be read (its folder or its `objects` folder cannot be opened), or nil.
+    static func storeProblem(_ path: String) -> String? {
+        for folder in [path, path + "/objects"] {
+            guard let directory = opendir(folder) else {
+                let reason = String(cString: strerror(errno))
+                return folder == path ? reason : "\(folder): \(reason)"
+            }
+            closedir(directory)
+        }
+        return nil
+    }
     /// How long a head that could not be read stays refused before it is read again.
     public var retryInterval: TimeInterval = 5
 

@@ -20,13 +20,16 @@ public enum VerifierError: Error, Equatable, Sendable, CustomStringConvertible {
     case notSignedUnderForgeMerges(commit: String, reason: String)
     case forgeMergeNotClean(commit: String, reason: String)
     case notEnoughApprovals(commit: String, principals: [String], required: Int)
+    case unreadableStore(String, String)
     case git(String)
 
     /// The store could not be read (a damaged or missing object, an I/O error), as opposed to a head that was read
     /// and failed a check: the first may read fine after a repair.
     public var isReadFailure: Bool {
-        if case .git = self { return true }
-        return false
+        switch self {
+        case .git, .unreadableStore: true
+        default: false
+        }
     }
 
     public var description: String {
@@ -62,6 +65,7 @@ public enum VerifierError: Error, Equatable, Sendable, CustomStringConvertible {
             "refused merge \(commit.prefix(10)): no trusted key signed it, so its tree must be exactly the clean merge of its parents, and it is not: \(reason)"
         case .notEnoughApprovals(let commit, let principals, let required):
             "refused commit \(commit.prefix(10)): the store requires the signatures of \(required) different signers for every change, and it has \(principals.count)\(principals.isEmpty ? "" : " (\(principals.joined(separator: ", ")))"); more come from 'pat approve' on the change's branch before it is merged"
+        case .unreadableStore(let path, let reason): "cannot read the store at \(path): \(reason)"
         case .git(let message): message
         }
     }

@@ -249,6 +249,9 @@ import Testing
         (["log", "-n", "0"], "Error: -n must be at least 1"),
         (["serve", "--threads", "0"], "Error: --threads takes 1 to 256"),
         (["serve", "--listen", "8080"], "Error: --listen takes HOST:PORT, e.g. 127.0.0.1:8080"),
+        (["serve", "--max-connections", "0"], "Error: --max-connections takes 1 to 1000000"),
+        (["serve", "--idle-timeout", "0"], "Error: --idle-timeout takes 0.1 to 86400 seconds"),
+        (["serve", "--header-timeout", "5000"], "Error: --header-timeout takes 0.1 to 3600 seconds"),
     ])
     func argumentMistakesAreCaughtBeforeAnythingRuns(arguments: [String], message: String) throws {
         let cli = try CLIFixture(initialise: false)

@@ -19,15 +19,21 @@ import Glibc
         let server: BackgroundProcess
         let port: Int
 
-        init(pollInterval: Int = 100) throws {
+        /// `arguments` go after the usual ones; with `openFiles`, the server runs under `ulimit -n openFiles`.
+        init(pollInterval: Int = 100, arguments: [String] = [], openFiles: Int? = nil) throws {
             fixture = try StoreFixture()
             let (granted, secret) = try fixture.generate("stopper", preset: nil, methods: ["environment.Control.StopEnv"])
             token = secret.value
             tokenID = granted.id.rawValue
-            server = try BackgroundProcess(patExecutable, [
+            let serve = [
                 "serve", "--store", fixture.store.path, "--allowed-signers", try fixture.allowedSignersFile(),
                 "--listen", "127.0.0.1:0", "--poll-interval", String(pollInterval),
-                "--state", fixture.directory.file("state")])
+                "--state", fixture.directory.file("state")] + arguments
+            if let openFiles {
+                server = try BackgroundProcess("bash", ["-c", "ulimit -n \(openFiles) && exec \"$0\" \"$@\"", patExecutable] + serve)
+            } else {
+                server = try BackgroundProcess(patExecutable, serve)
+            }
             port = try server.waitForStderr { text in
                 text.components(separatedBy: "listening on http://127.0.0.1:").dropFirst().first
                     .flatMap { Int($0.prefix { $0.isNumber }) }

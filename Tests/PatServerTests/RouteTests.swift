@@ -170,6 +170,23 @@ import Testing
         }
     }
 
+    /// Every answer's result is counted, the unreadable request's 8207 too (it used to stay 0).
+    @Test func unreadableRequestsAreCounted() async throws {
+        let service = try await Service()
+        try await service.app.test(.router) { client in
+            for body in ["not json", #"{"token":"x"}"#] {
+                try await client.execute(uri: "/v1/authorize", method: .post, headers: [.contentType: "application/json"],
+                                         body: ByteBuffer(string: body)) { response in
+                    #expect(Self.body(response).hasPrefix(#"{"result":8207,"#))
+                }
+            }
+            try await client.execute(uri: "/metrics", method: .get) { response in
+                #expect(Self.body(response).contains("pat_decisions_total{result=\"8207\",reason=\"badRequest\"} 2\n"))
+            }
+        }
+        #expect(service.state.decisionCounts[.badRequest] == 2)
+    }
+
     @Test func healthAndMetricsFollowReloadsAndRefusals() async throws {
         let service = try await Service()
         try await service.app.test(.router) { client in
