@@ -31,7 +31,7 @@ struct EditCommand: ParsableCommand {
             Console.out(JSONText.object([("commit", .string(committed.commit.hex)),
                                          ("tokens", .array([Render.tokenJSON(token, now: Date())]))]).rendered())
         } else {
-            Console.out("edit: token \(token.id) \"\(DisplayText.escaped(token.description))\", expires \(Render.day(token.expires)), API \(token.api.preset) (\(token.api.methods.count) methods); commit \(committed.commit.short)")
+            Console.out("edit: token \(token.id) \"\(DisplayText.escaped(token.description))\", expires \(Render.day(token.expires)), API \(token.api.preset) (\(token.api.methods.count) methods); commit \(committed.commit.short)\(Render.onBranch(committed.branch))")
         }
     }
 }

@@ -63,7 +63,7 @@ struct ImportCommand: ParsableCommand {
         let summary = output.json
             ? JSONText.object([("commit", .string(committed.commit.hex)), ("imported", .int(count)),
                                ("new_values", .int(secrets.count))]).rendered()
-            : "import: \(count) tokens in commit \(committed.commit.short)\(secrets.isEmpty ? "" : "; \(secrets.count) new values in \(secretOutput.output!)")"
+            : "import: \(count) tokens in commit \(committed.commit.short)\(Render.onBranch(committed.branch))\(secrets.isEmpty ? "" : "; \(secrets.count) new values in \(secretOutput.output!)")"
         try ValueDelivery.printSummary(summary + "\n", after: committed, valuesIn: destination == nil ? nil : secretOutput.output)
     }
 

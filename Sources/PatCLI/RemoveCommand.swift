@@ -31,7 +31,7 @@ struct RemoveCommand: ParsableCommand {
                                          ("removed", .array(committed.change.tokens.map { .string($0.id.rawValue) }))]).rendered())
         } else {
             for token in committed.change.tokens { Console.out("remove: token \(token.id) \"\(DisplayText.escaped(token.description))\"") }
-            Console.note("\(committed.change.tokens.count) token\(committed.change.tokens.count == 1 ? "" : "s") removed in commit \(committed.commit.short)")
+            Console.note("\(committed.change.tokens.count) token\(committed.change.tokens.count == 1 ? "" : "s") removed in commit \(committed.commit.short)\(Render.onBranch(committed.branch))")
         }
     }
 }

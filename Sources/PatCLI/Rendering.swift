@@ -100,7 +100,7 @@ enum Render {
     /// One line per token on stderr, once its value is delivered.
     static func notes(_ committed: CommittedChange) {
         for token in committed.change.tokens {
-            Console.note("\(committed.change.message.operation.rawValue): token \(token.id) \"\(DisplayText.escaped(token.description))\", expires \(day(token.expires)), API \(token.api.preset) (\(token.api.methods.count) methods); commit \(committed.commit.short)")
+            Console.note("\(committed.change.message.operation.rawValue): token \(token.id) \"\(DisplayText.escaped(token.description))\", expires \(day(token.expires)), API \(token.api.preset) (\(token.api.methods.count) methods); commit \(committed.commit.short)\(Render.onBranch(committed.branch))")
         }
     }
 }

@@ -44,7 +44,7 @@ struct SignersCommand: ParsableCommand {
             let key = try Self.publicKey(from: keyFile)
             let store = try store.open()
             let committed = try store.addSigner(principal, key: key, try signing.writeOptions(for: store, branch: branch))
-            Console.out("signers-add: \(principal) \(key.fingerprint); commit \(committed.commit.short)")
+            Console.out("signers-add: \(principal) \(key.fingerprint); commit \(committed.commit.short)\(Render.onBranch(committed.branch))")
         }
 
         static func publicKey(from path: String) throws -> SSHPublicKey {
@@ -67,7 +67,7 @@ struct SignersCommand: ParsableCommand {
         func run() throws {
             let store = try store.open()
             let committed = try store.removeSigner(principal, try signing.writeOptions(for: store, branch: branch))
-            Console.out("signers-remove: \(principal); commit \(committed.commit.short)")
+            Console.out("signers-remove: \(principal); commit \(committed.commit.short)\(Render.onBranch(committed.branch))")
         }
     }
 }

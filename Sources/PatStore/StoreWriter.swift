@@ -29,6 +29,8 @@ public struct CommittedChange {
     public let change: PlannedChange
     /// How many times the change was rebuilt because another writer moved the branch first.
     public let retries: Int
+    /// The branch it is on, when not main.
+    public var branch: String? = nil
 }
 
 /// Who signs, in whose name, and on which branch.
@@ -99,7 +101,7 @@ extension Store {
             do {
                 try repository.updateReference(reference, to: commit, expected: current,
                                                message: "pat: \(change.message.operation.rawValue)")
-                return CommittedChange(commit: commit, change: change, retries: attempt - 1)
+                return CommittedChange(commit: commit, change: change, retries: attempt - 1, branch: options.branch)
             } catch {
                 guard error.isLostRace else { throw error }
                 if attempt >= options.maxAttempts {
