@@ -407,8 +407,8 @@ public final class Repository {
         return Array(UnsafeRawBufferPointer(start: data, count: size))
     }
 
-    /// Where loose objects go (`objects/` of the repository, shared by worktrees).
-    private var objectsDirectory: String {
+    /// Where loose objects go (`objects/` of the repository, shared by worktrees; `.git/objects` in a clone).
+    public var objectsDirectory: String {
         String(cString: git_repository_commondir(pointer)) + "objects"
     }
 

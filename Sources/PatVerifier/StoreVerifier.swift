@@ -101,7 +101,7 @@ public final class StoreVerifier {
         let started = Date()
         // A store that is not there is not a refused head: reported as such, not counted, and looked at again on the
         // next refresh.
-        if let problem = Self.storeProblem(path) {
+        if let problem = Self.storeProblem(path, objects: repository.objectsDirectory) {
             let error = VerifierError.unreadableStore(path, problem)
             status.storeProblem = error.description
             return .refused(error)
@@ -143,9 +143,9 @@ public final class StoreVerifier {
 
     private var lastRefusal: (head: ObjectID, error: VerifierError, at: Date)?
 
-    /// Why the store at `path` cannot be read (its folder or its `objects` folder cannot be opened), or nil.
-    static func storeProblem(_ path: String) -> String? {
-        for folder in [path, path + "/objects"] {
+    /// Why the store at `path` cannot be read (its folder or its objects folder cannot be opened), or nil.
+    static func storeProblem(_ path: String, objects: String) -> String? {
+        for folder in [path, objects] {
             guard let directory = opendir(folder) else {
                 let reason = String(cString: strerror(errno))
                 return folder == path ? reason : "\(folder): \(reason)"

@@ -48,11 +48,12 @@ import Testing
             try expectOK(git(["fetch", "-q", "origin", "+\(branch):\(branch)"], in: clone))
         }
 
-        func verify(_ value: String) throws -> ProcessResult {
+        /// `pat verify` on the origin, or on a clone (`extra`: e.g. `--ref origin/main`).
+        func verify(_ value: String, store: String? = nil, extra: [String] = []) throws -> ProcessResult {
             let file = cli.directory.file("value-\(UUID().uuidString)")
             try value.write(toFile: file, atomically: true, encoding: .utf8)
-            return try cli.pat(["verify", "--store", cli.store, "--allowed-signers", pinned, "--token-file", file,
-                                "--method", "environment.Control.StopEnv"])
+            return try cli.pat(["verify", "--store", store ?? cli.store, "--allowed-signers", pinned, "--token-file", file,
+                                "--method", "environment.Control.StopEnv"] + extra)
         }
 
         /// alice's key without its password, for git's own signing.
@@ -122,6 +123,10 @@ import Testing
         try team.push(team.alice, "main")
         let verified = try team.verify(value)
         #expect(verified.status == 0, "\(verified.stdout) \(verified.stderr)")
+        // a verifier in a non-bare clone, reading the remote-tracking ref
+        try team.expectOK(git(["fetch", "-q", "origin"], in: team.bob))
+        let inClone = try team.verify(value, store: team.bob, extra: ["--ref", "origin/main"])
+        #expect(inClone.status == 0, "\(inClone.stdout) \(inClone.stderr)")
         // stock git agrees that the merge and the approval are signed by trusted keys
         let signers = team.cli.directory.file("signers-all")
         try git(["show", "main:allowed_signers"], in: team.cli.store).stdout.write(toFile: signers, atomically: true, encoding: .utf8)
