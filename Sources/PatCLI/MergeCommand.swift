@@ -39,6 +39,7 @@ struct MergeCommand: ParsableCommand {
         } catch let error as VerifierError {
             throw StoreError.mergeRefused([error.description])
         }
+        guard landing.refusals.isEmpty else { throw StoreError.mergeRefused(landing.refusals.map(\.description)) }
         let merger = try store.view(at: base).signers.principal(for: options.signer.publicKey)
         let signatures = landing.principals.union(merger.map { [$0] } ?? [])
         if signatures.count < landing.required {

@@ -69,6 +69,9 @@ public struct PullRequestCheck {
             if error.isReadFailure { throw CheckFailure(error.description) }
             findings.append(CheckFinding(category: .history, message: error.description))
         }
+        for refusal in landing?.refusals ?? [] {
+            findings.append(CheckFinding(category: .history, message: refusal.description))
+        }
         if let conflict = landing?.conflict {
             findings.append(CheckFinding(category: .history, message: "stale base: \(conflict); bring the branch up to date with \(base) and check again"))
         }

@@ -39,6 +39,8 @@ public struct Landing: Sendable, Equatable {
     public var conflict: String? = nil
     /// The commits the change would bring onto main, oldest first.
     public var commits: [ObjectID] = []
+    /// Every commit of the change the trust rule refuses, oldest first: the change cannot land while there is one.
+    public var refusals: [VerifierError] = []
 }
 
 /// The trust rule (docs/trust-rule.md), checked between what is already trusted and a new head:
@@ -151,7 +153,8 @@ struct TrustChain {
         if isMerge {
             if landed == nil { landed = Set(try repository.history(from: landing)) }
             let brought = try commits(from: commit.parents[1], notIn: landed!)
-            let judged = try judgeBrought(brought, landingSigners: trusted, merge: commit.id)
+            var ignored: [VerifierError] = []
+            let judged = try judgeBrought(brought, landingSigners: trusted, merge: commit.id, refusals: &ignored)
             principals.formUnion(judged.authors)
             approvals += judged.approvals
             let secondTree = try read(commit.parents[1]).tree
@@ -184,19 +187,31 @@ struct TrustChain {
     /// Rule 3 for what a merge brings in (oldest first): each commit signed, trusted by its own parents' signers and
     /// by the signers where it lands. Returns the principals of those that change files (the change's authors) and
     /// the approvals among the rest.
-    private mutating func judgeBrought(_ brought: [Commit], landingSigners trusted: AllowedSigners, merge: ObjectID?) throws
+    /// With `collect`, a commit that fails is recorded in `refusals` and the rest are still judged (`pat check`);
+    /// without, the first failure is thrown (the verifier).
+    private mutating func judgeBrought(_ brought: [Commit], landingSigners trusted: AllowedSigners, merge: ObjectID?,
+                                       collect: Bool = false, refusals: inout [VerifierError]) throws
         -> (authors: Set<String>, approvals: [(tree: ObjectID, principal: String)]) {
         var authors: Set<String> = []
         var approvals: [(tree: ObjectID, principal: String)] = []
         for side in brought {
-            let sideKey = try signingKey(of: side)
-            guard let sideParent = side.parents.first else {
-                throw VerifierError.unrelatedHistory(commit: side.id.hex, merge: merge?.hex ?? "")
+            let sideKey: SSHPublicKey
+            let principal: String
+            do {
+                sideKey = try signingKey(of: side)
+                guard side.parents.first != nil else {
+                    throw VerifierError.unrelatedHistory(commit: side.id.hex, merge: merge?.hex ?? "")
+                }
+                try checkTrustedByParents(side, sideKey)
+                guard let found = trusted.principal(for: sideKey) else {
+                    throw VerifierError.untrustedWhereItLands(commit: side.id.hex, fingerprint: sideKey.fingerprint, merge: merge?.hex ?? "")
+                }
+                principal = found
+            } catch let error as VerifierError where collect && !error.isReadFailure {
+                refusals.append(error)
+                continue
             }
-            try checkTrustedByParents(side, sideKey)
-            guard let principal = trusted.principal(for: sideKey) else {
-                throw VerifierError.untrustedWhereItLands(commit: side.id.hex, fingerprint: sideKey.fingerprint, merge: merge?.hex ?? "")
-            }
+            let sideParent = side.parents[0]
             if side.tree != (try read(sideParent).tree) {
                 authors.insert(principal)
             } else if let approved = side.approvedTree, side.parents.count == 1 {
@@ -219,24 +234,31 @@ struct TrustChain {
             cursor = commit.parents.first
         }
         if cursor == base {
-            do {
-                var landed: Set<ObjectID>?
-                var open: State?
-                for commit in mainLine.reversed() {
+            // Every commit is judged, a refused one recorded and the walk going on, so a check reports them all.
+            var landed: Set<ObjectID>?
+            var open: State?
+            var refusals: [VerifierError] = []
+            var approvalsMissing = false
+            for commit in mainLine.reversed() {
+                do {
                     try verifyMainLine(commit, landed: &landed, open: &open)
-                    landed?.insert(commit.id)
+                } catch let error as VerifierError where !error.isReadFailure {
+                    if case .notEnoughApprovals = error { approvalsMissing = true } else { refusals.append(error) }
                 }
+                landed?.insert(commit.id)
+            }
+            // A state on the branch before its last that lacks approvals: it cannot be fast-forwarded, only merged.
+            if !approvalsMissing {
                 return Landing(fastForward: true, principals: open?.principals ?? [], required: open?.required ?? policy.requiredApprovals,
                                signers: try signers(ofCommit: base, judging: head).entries.map(\.principal),
-                               commits: mainLine.reversed().map(\.id))
-            } catch VerifierError.notEnoughApprovals {
-                // A state on the branch before its last lacks approvals: it cannot be fast-forwarded, only merged.
+                               commits: mainLine.reversed().map(\.id), refusals: refusals)
             }
         }
         let trusted = try signers(ofCommit: base, judging: head)
         let landed = Set(try repository.history(from: base))
         let brought = try commits(from: head, notIn: landed)
-        let judged = try judgeBrought(brought, landingSigners: trusted, merge: nil)
+        var refusals: [VerifierError] = []
+        let judged = try judgeBrought(brought, landingSigners: trusted, merge: nil, collect: true, refusals: &refusals)
         let headTree = try read(head).tree
         let approvers = judged.approvals.filter { $0.tree == headTree }.map(\.principal)
         // Would it merge cleanly? (The virtual merge commit: first parent base, second head.)
@@ -250,7 +272,7 @@ struct TrustChain {
             conflict = reason
         }
         return Landing(fastForward: false, principals: judged.authors.union(approvers), required: policy.requiredApprovals,
-                       signers: trusted.entries.map(\.principal), conflict: conflict, commits: brought.map(\.id))
+                       signers: trusted.entries.map(\.principal), conflict: conflict, commits: brought.map(\.id), refusals: refusals)
     }
 
     /// A state that will collect no more approvals: it must have what its policy required.

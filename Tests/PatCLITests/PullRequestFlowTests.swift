@@ -261,6 +261,8 @@ import Testing
         try team.handCommit(team.alice, "messy", files: [path: file], message: "widen\n\nPat-Operation: edit")
         // and an unsigned commit on top
         try team.handCommit(team.alice, "messy", files: ["README.md": "x\n"], message: "unsigned\n\nPat-Operation: edit", signed: false)
+        let second = try team.handCommit(team.alice, "messy", files: [".gitignore": "x\n"], message: "unsigned too\n\nPat-Operation: edit",
+                                         signed: false)
 
         let result = try team.check(["--base", "main", "--head", "messy", "--json"], in: team.alice)
         #expect(result.status == 1, "\(result.stderr)")
@@ -272,6 +274,8 @@ import Testing
             messages.contains { $0.hasPrefix(category + ":") && $0.contains(text) }
         }
         #expect(has("history", "is not signed"), "\(messages)")
+        #expect(messages.filter { $0.hasPrefix("history:") && $0.contains("is not signed") }.count == 2, "every refused commit: \(messages)")
+        #expect(has("history", String(second.prefix(10))), "\(messages)")
         #expect(has("secrets", "…\(tail)"), "\(messages)")
         #expect(has("secrets", "ghp_"), "\(messages)")
         #expect(has("content", "outside the store's layout") && messages.contains { $0.contains("@notes.txt") }, "\(messages)")
