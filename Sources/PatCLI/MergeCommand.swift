@@ -22,6 +22,10 @@ struct MergeCommand: ParsableCommand {
         let store = try store.open()
         let options = try signing.writeOptions(for: store)
         let target = into == Store.branchName ? nil : into
+        for name in [branch, into] where name == "HEAD" || !Repository.isValidReferenceName("refs/heads/\(name)") || name.hasPrefix("-") {
+            throw StoreError.invalidBranch(name)
+        }
+        guard branch != into else { throw StoreError.mergeIntoItself(branch) }
         let base = try store.commit(forRevision: "refs/heads/\(into)")
         let head = try store.commit(forRevision: "refs/heads/\(branch)")
         // The checks `pat check` runs; any finding refuses the merge.
@@ -47,7 +51,7 @@ struct MergeCommand: ParsableCommand {
             throw StoreError.mergeRefused(["\(branch) carries \(signatures.count) of the \(landing.required) signatures the store requires ("
                 + signatures.sorted().joined(separator: ", ") + "); approvals from " + missing.joined(separator: ", ") + " would count ('pat approve \(branch)')"])
         }
-        let committed = try store.merge(branch: branch, into: target, checkedBase: base, options)
+        let committed = try store.merge(branch: branch, into: target, checkedBase: base, checkedHead: head, options)
         Console.out("merge: \(branch) into \(into); commit \(committed.commit.short)")
     }
 }

@@ -75,7 +75,8 @@ public struct PullRequestCheck {
         if let conflict = landing?.conflict {
             findings.append(CheckFinding(category: .history, message: "stale base: \(conflict); bring the branch up to date with \(base) and check again"))
         }
-        let range = try landing?.commits ?? Self.commits(repository, from: headID, notReachableFrom: baseID)
+        // Every commit the change brings, side branches merged into it included (not only its first-parent line).
+        let range = try Self.commits(repository, from: headID, notReachableFrom: baseID)
 
         // Each commit of the range: secrets in its message and in what it adds, trailers against what it changes.
         let scanner = SecretScanner(storePrefixes: [policy.tokenPrefix])
@@ -83,11 +84,22 @@ public struct PullRequestCheck {
         for id in range {
             let info = try repository.commit(id)
             findings += scanner.findings(in: Array(info.message.utf8), commit: id.hex, path: nil)
+            for identity in [info.author, info.committer] {
+                findings += scanner.findings(in: Array("\(identity.name) <\(identity.email)>".utf8), commit: id.hex, path: nil)
+            }
             let parentTree = try info.parents.first.map { try repository.commit($0).tree }
             let changes = try TreeDiff.changes(repository, from: parentTree, to: info.tree)
             for change in changes {
                 if let blob = change.new, change.newIsFile {
-                    findings += scanner.findings(in: try repository.readBlob(blob), commit: id.hex, path: change.path)
+                    let bytes = try repository.readBlob(blob)
+                    var found = scanner.findings(in: bytes, commit: id.hex, path: change.path)
+                    // JSON can spell a value with escapes (`ghp\u005f...`): its decoded strings are scanned too.
+                    if found.isEmpty, change.path.hasSuffix(".json"), bytes.contains(UInt8(ascii: "\\")),
+                       let value = try? JSONValue.parse(bytes) {
+                        found = scanner.findings(in: Array(Self.strings(in: value).joined(separator: "\n").utf8), commit: id.hex,
+                                                 path: change.path)
+                    }
+                    findings += found
                 }
                 if StoreLayout.isTokenPath(change.path) { writtenAt[change.path] = info.time }
             }
@@ -96,12 +108,14 @@ public struct PullRequestCheck {
             }
         }
 
-        // Content of the head: every file the change touches, where the layout says and valid.
-        let changed = try TreeDiff.changes(repository, from: baseTree, to: headTree)
+        // Content of the head: every file the change touches, where the layout says and valid. A change that must be
+        // merged is compared with where it forked, so what main did meanwhile is not counted as the change's.
+        let changedFrom = try landing?.forkPoint.map { try repository.commit($0).tree } ?? baseTree
+        let changed = try TreeDiff.changes(repository, from: changedFrom, to: headTree)
         var baseFiles: [String: [UInt8]] = [:]
         var headFiles: [String: [UInt8]] = [:]
         for path in [StoreSettings.path, AllowedSigners.path] {
-            baseFiles[path] = try repository.file(atPath: path, inTree: baseTree)
+            baseFiles[path] = try repository.file(atPath: path, inTree: changedFrom)
             headFiles[path] = try repository.file(atPath: path, inTree: headTree)
         }
         var newHashes: [String: String] = [:]
@@ -128,7 +142,10 @@ public struct PullRequestCheck {
         // No two token files with one hash: the new ones against every token of the head.
         if !newHashes.isEmpty {
             var holders: [String: [String]] = [:]
-            for (path, blob) in try TreeDiff.files(repository, in: headTree, under: "tokens") {
+            // Against the head's tokens and the base's: a merge brings main's tokens in too.
+            var seenPaths = Set<String>()
+            for (path, blob) in try TreeDiff.files(repository, in: headTree, under: "tokens") + TreeDiff.files(repository, in: baseTree, under: "tokens")
+                where seenPaths.insert(path).inserted {
                 guard let token = try? TokenFile.decode(try repository.readBlob(blob), path: path),
                       newHashes[token.hash.description] != nil else { continue }
                 holders[token.hash.description, default: []].append(path)
@@ -145,10 +162,24 @@ public struct PullRequestCheck {
             let approved = landing.principals.sorted()
             approvals = CheckReport.Approvals(count: approved.count, required: landing.required, approvedBy: approved,
                                               couldApprove: landing.signers.filter { !landing.principals.contains($0) }.sorted())
+            // The merger's own signature counts: a finding only when even that would not be enough.
+            if approved.count + 1 < landing.required {
+                findings.append(CheckFinding(category: .policy, message: "carries \(approved.count) of the \(landing.required) signatures the base requires; even with the merger's there would be \(approved.count + 1): more approvals are needed ('pat approve')"))
+            }
         }
         let summary = ChangeSummary(base: baseFiles, head: headFiles, removedSigners: try Self.removedSigners(repository, before: baseID))
         return CheckReport(base: .init(name: base, commit: baseID.hex), head: .init(name: head, commit: headID.hex),
                            findings: findings, summary: summary, approvals: approvals)
+    }
+
+    /// Every string in a JSON value (keys too).
+    static func strings(in value: JSONValue) -> [String] {
+        switch value {
+        case .string(let text): [text]
+        case .array(let items): items.flatMap(strings)
+        case .object(let members): members.flatMap { [$0.key] + strings(in: $0.value) }
+        default: []
+        }
     }
 
     /// Commits reachable from `head` and not from `base`, oldest first: two full walks, no dates involved.

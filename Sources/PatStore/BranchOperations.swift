@@ -27,19 +27,23 @@ extension Store {
     /// A signed merge commit of `branch` into `target` (default main): first parent the target's head, second the
     /// branch's, tree their merge. `checkedBase` is the target head a check judged: when the target moved since,
     /// the merge is refused instead of merging what nobody checked.
-    public func merge(branch: String, into target: String? = nil, checkedBase: ObjectID? = nil,
+    public func merge(branch: String, into target: String? = nil, checkedBase: ObjectID? = nil, checkedHead: ObjectID? = nil,
                       _ options: WriteOptions) throws -> CommittedChange {
         let branchReference = try Store.reference(forBranch: branch)
         let targetName = target ?? Store.branchName
-        guard branchReference != (try Store.reference(forBranch: target)) else { throw StoreError.branchIsMain("merging \(branch) into itself") }
+        guard branchReference != (try Store.reference(forBranch: target)) else { throw StoreError.mergeIntoItself(branch) }
         guard let side = try repository.resolve(reference: branchReference) else {
             throw StoreError.unknownRevision(branch, "there is no such branch")
+        }
+        // The branch head that was checked is the one merged: a branch that moved since is refused, not merged unseen.
+        if let checkedHead, side != checkedHead {
+            throw StoreError.mergeMoved("\(branch) moved to \(side.short) after the check of \(checkedHead.short); run the merge again")
         }
         var options = options
         options.branch = target
         return try write(options, parents: { current in [current, side] }) { view, _ in
             if let checkedBase, view.commit != checkedBase {
-                throw StoreError.mergeRefused(["\(targetName) moved to \(view.commit.short) after the check of \(checkedBase.short); run the merge again"])
+                throw StoreError.mergeMoved("\(targetName) moved to \(view.commit.short) after the check of \(checkedBase.short); run the merge again")
             }
             if try repository.isAncestor(side, of: view.commit) { throw StoreError.nothingToMerge(branch) }
             let merged = try repository.mergedTree(ours: view.commit, theirs: side)
@@ -88,7 +92,11 @@ extension Store {
                 throw StoreError.invalidSettings(["unknown setting '\(key.prefix(100))'; the settings are "
                     + Store.settingKeys.map(\.key).joined(separator: ", ")])
             }
-            let problems = TokenSettingsRules.problems(settings)
+            var problems = TokenSettingsRules.problems(settings)
+            let people = Set(view.signers.entries.map { $0.principal.lowercased() }).count
+            if settings.requiredApprovals > people {
+                problems.append("requiredApprovals \(settings.requiredApprovals) is more than the \(people) signer\(people == 1 ? "" : "s") the store trusts: no change could ever carry that many signatures")
+            }
             guard problems.isEmpty else { throw StoreError.invalidSettings(problems) }
             guard settings != view.settings else { throw TokenValidationError(.nothingToChange) }
             let before = Self.settingText(key, view.settings)

@@ -8,7 +8,10 @@ public enum SignerOperations {
     public static func add(principal: String, key: SSHPublicKey, in view: StoreView) throws -> PlannedChange {
         guard AllowedSigners.isValidPrincipal(principal) else { throw StoreError.invalidPrincipal(principal) }
         var signers = view.signers
-        if signers.entries.contains(where: { $0.principal == principal }) { throw StoreError.signerExists("a signer named '\(principal)'") }
+        // Principals are e-mail-like: one person whatever the case, as approvals count them.
+        if let same = signers.entries.first(where: { $0.principal.lowercased() == principal.lowercased() }) {
+            throw StoreError.signerExists("a signer named '\(same.principal)'")
+        }
         if let existing = signers.principal(for: key) { throw StoreError.signerExists("key \(key.fingerprint) (as '\(existing)')") }
         signers.entries.append(.init(principal: principal, key: key))
         return PlannedChange(
@@ -24,6 +27,10 @@ public enum SignerOperations {
         guard !removed.isEmpty else { throw StoreError.unknownSigner(principal) }
         signers.entries.removeAll { $0.principal == principal }
         guard !signers.entries.isEmpty else { throw StoreError.lastSigner(principal) }
+        let people = Set(signers.entries.map { $0.principal.lowercased() }).count
+        if view.settings.requiredApprovals > people {
+            throw StoreError.invalidSettings(["removing \(principal) would leave \(people) signer\(people == 1 ? "" : "s") for a store that requires \(view.settings.requiredApprovals) signatures per change; lower requiredApprovals first"])
+        }
         return PlannedChange(
             files: [AllowedSigners.path: .write(Array(signers.text.utf8))],
             message: CommitMessage(operation: .signersRemove, subject: "Stop trusting signer \(principal)",

@@ -45,6 +45,8 @@ public enum StoreError: Error, CustomStringConvertible {
     case mergeRefused([String])
     case nothingToMerge(String)
     case nothingToApprove(String)
+    case mergeMoved(String)
+    case mergeIntoItself(String)
 
     public var description: String {
         switch self {
@@ -132,6 +134,10 @@ public enum StoreError: Error, CustomStringConvertible {
             "refused to merge: 'pat check' found \(findings.count == 1 ? "a problem" : "\(findings.count) problems"):\n" + findings.map { "  - " + $0 }.joined(separator: "\n")
         case .nothingToMerge(let branch):
             "nothing to merge: main already contains \(branch)"
+        case .mergeMoved(let what):
+            "refused to merge: \(what)"
+        case .mergeIntoItself(let branch):
+            "refused to merge \(branch) into itself: give another branch with --into"
         case .nothingToApprove(let branch):
             "nothing to approve: \(branch) changes no file of main"
         }

@@ -118,7 +118,7 @@ extension Store {
     static func reference(forBranch branch: String?) throws -> String {
         guard let branch else { return Store.branch }
         let reference = "refs/heads/" + branch
-        guard !branch.isEmpty, !branch.hasPrefix("-"), Repository.isValidReferenceName(reference) else {
+        guard !branch.isEmpty, !branch.hasPrefix("-"), branch != "HEAD", Repository.isValidReferenceName(reference) else {
             throw StoreError.invalidBranch(branch)
         }
         return reference

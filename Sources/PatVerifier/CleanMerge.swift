@@ -23,12 +23,7 @@ enum CleanMerge {
     private static func conflict(_ base: Entry?, _ ours: Entry?, _ theirs: Entry?, path: String, _ repository: Repository) throws -> String? {
         if ours == theirs || base == ours || base == theirs { return nil }
         guard ours?.isTree == true, theirs?.isTree == true else { return path.isEmpty ? "the top of the tree" : path }
-        func entries(_ entry: Entry?) throws -> [String: Entry] {
-            guard let entry, entry.isTree else { return [:] }
-            return Dictionary(try repository.entries(ofTree: entry.id).map { ($0.name, Entry(id: $0.id, mode: $0.mode)) },
-                              uniquingKeysWith: { first, _ in first })
-        }
-        let (b, o, t) = (try entries(base), try entries(ours), try entries(theirs))
+        let (b, o, t) = (try entries(base, repository), try entries(ours, repository), try entries(theirs, repository))
         for name in Set(b.keys).union(o.keys).union(t.keys).sorted() {
             if let found = try conflict(b[name], o[name], t[name], path: path.isEmpty ? name : path + "/" + name, repository) {
                 return found
@@ -41,6 +36,21 @@ enum CleanMerge {
         let id: ObjectID
         let mode: UInt32
         var isTree: Bool { mode == 0o040000 }
+    }
+
+    /// A folder's entries by name. (A name that appears twice is refused first: git trees never hold one, and a
+    /// dictionary would keep only one of the two.)
+    private static func entries(_ entry: Entry?, _ repository: Repository) throws -> [String: Entry] {
+        guard let entry, entry.isTree else { return [:] }
+        return Dictionary(try repository.entries(ofTree: entry.id).map { ($0.name, Entry(id: $0.id, mode: $0.mode)) },
+                          uniquingKeysWith: { first, _ in first })
+    }
+
+    private static func duplicateName(in entry: Entry, _ repository: Repository) throws -> String? {
+        guard entry.isTree else { return nil }
+        var seen = Set<String>()
+        for child in try repository.entries(ofTree: entry.id) where !seen.insert(child.name).inserted { return child.name }
+        return nil
     }
 
     /// A folder's first file by name (the path itself for a file): what a message names.
@@ -62,12 +72,11 @@ enum CleanMerge {
         } else if ours?.isTree == true, theirs?.isTree == true {
             // Both sides changed this folder: merge it entry by entry.
             guard let merged, merged.isTree else { return "\(place) should be a folder merged from both sides" }
-            func entries(_ entry: Entry?) throws -> [String: Entry] {
-                guard let entry, entry.isTree else { return [:] }
-                return Dictionary(try repository.entries(ofTree: entry.id).map { ($0.name, Entry(id: $0.id, mode: $0.mode)) },
-                                  uniquingKeysWith: { first, _ in first })
+            if let duplicate = try duplicateName(in: merged, repository) {
+                return "\(path.isEmpty ? duplicate : path + "/" + duplicate) appears twice in one folder of the merge"
             }
-            let (b, o, t, m) = (try entries(base), try entries(ours), try entries(theirs), try entries(merged))
+            let (b, o, t, m) = (try entries(base, repository), try entries(ours, repository), try entries(theirs, repository),
+                                try entries(merged, repository))
             for name in Set(b.keys).union(o.keys).union(t.keys).union(m.keys).sorted() {
                 let child = path.isEmpty ? name : path + "/" + name
                 if let problem = try compare(b[name], o[name], t[name], m[name], path: child, repository) { return problem }
@@ -79,10 +88,11 @@ enum CleanMerge {
         guard expected != merged else { return nil }
         if let expected, let merged, expected.isTree, merged.isTree {
             // Name the file that differs, not the folder.
-            let wanted = Dictionary(try repository.entries(ofTree: expected.id).map { ($0.name, Entry(id: $0.id, mode: $0.mode)) },
-                                    uniquingKeysWith: { first, _ in first })
-            let found = Dictionary(try repository.entries(ofTree: merged.id).map { ($0.name, Entry(id: $0.id, mode: $0.mode)) },
-                                   uniquingKeysWith: { first, _ in first })
+            if let duplicate = try duplicateName(in: merged, repository) {
+                return "\(path.isEmpty ? duplicate : path + "/" + duplicate) appears twice in one folder of the merge"
+            }
+            let wanted = try entries(expected, repository)
+            let found = try entries(merged, repository)
             for name in Set(wanted.keys).union(found.keys).sorted() where wanted[name] != found[name] {
                 let child = path.isEmpty ? name : path + "/" + name
                 return try compare(wanted[name], wanted[name], wanted[name], found[name], path: child, repository)

@@ -107,6 +107,9 @@ enum SnapshotLoader {
             if let reusable { table = DigestTable(tokens: reusable.authorization.tokens, collisions: reusable.collisions) }
             let entries = try repository.entries(ofTree: tokensTree)
             let names = Set(entries.map(\.name))
+            guard names.count == entries.count else {
+                throw VerifierError.damagedStore(commit: commit.hex, reason: "its tokens folder names one shard twice (git fsck: duplicateEntries)")
+            }
             // Shards that disappeared take their tokens with them.
             for (name, shard) in reusable?.shards ?? [:] where !names.contains(name) {
                 for (digest, token) in shard.tokens { table.remove(digest, token) }
@@ -199,6 +202,9 @@ enum SnapshotLoader {
                     previous?.tokens ?? [], 0)
         }
         let files = try repository.entries(ofTree: entry.id)
+        guard Set(files.map(\.name)).count == files.count else {
+            throw VerifierError.damagedStore(commit: "", reason: "\(folder) names one file twice (git fsck: duplicateEntries)")
+        }
         // Only a reload compares: a first load reads every file.
         let now = previous == nil ? [:] : Dictionary(files.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         // What stays: the previous shard's tokens and problems whose file is unchanged.

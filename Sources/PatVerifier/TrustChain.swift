@@ -41,6 +41,8 @@ public struct Landing: Sendable, Equatable {
     public var commits: [ObjectID] = []
     /// Every commit of the change the trust rule refuses, oldest first: the change cannot land while there is one.
     public var refusals: [VerifierError] = []
+    /// For a change that must be merged, where it forked from main (the one merge base), when there is one.
+    public var forkPoint: ObjectID? = nil
 }
 
 /// The trust rule (docs/trust-rule.md), checked between what is already trusted and a new head:
@@ -91,6 +93,8 @@ struct TrustChain {
         var trees: Set<ObjectID>
         var principals: Set<String>
         let required: Int
+        /// It changes the policy itself: it must carry its approvals before the next state, not only at the head.
+        let changesPolicy: Bool
     }
 
     /// Verifies `head` given that `verified` (if any) was verified before. Throws the first refusal.
@@ -155,15 +159,29 @@ struct TrustChain {
             let brought = try commits(from: commit.parents[1], notIn: landed!)
             var ignored: [VerifierError] = []
             let judged = try judgeBrought(brought, landingSigners: trusted, merge: commit.id, refusals: &ignored)
-            principals.formUnion(judged.authors)
-            approvals += judged.approvals
             let secondTree = try read(commit.parents[1]).tree
+            var clean = false
             if signedBy == nil || policy.requiredApprovals > 1 {
                 let base = try mergeBase(commit, brought: brought, landed: landed!)
                 let mismatch = try CleanMerge.mismatch(base: try base.map { try read($0).tree }, ours: landingTree, theirs: secondTree,
                                                        merged: commit.tree, in: repository)
                 if signedBy == nil, let mismatch { throw VerifierError.forgeMergeNotClean(commit: commit.id.hex, reason: mismatch) }
-                if mismatch == nil { trees.insert(secondTree) }
+                clean = mismatch == nil
+            }
+            if clean { trees.insert(secondTree) }
+            // A signature from the branch counts for what its signer saw: the branch's tree, when the merge adds only
+            // main's own changes to it (a clean merge); the merged tree, when they signed after main's current head.
+            // Not for whatever tree lands: a commit on a branch someone else built on, or an approval given before
+            // main revoked something the merge puts back, vouches for nothing here.
+            let sawLanding = Self.descendants(of: landing, among: brought)
+            func counts(_ tree: ObjectID, signedIn side: ObjectID) -> Bool {
+                (clean && tree == secondTree) || (tree == commit.tree && sawLanding.contains(side))
+            }
+            for side in brought where counts(side.tree, signedIn: side.id) {
+                if let author = judged.signers[side.id] { principals.insert(author) }
+            }
+            for approval in judged.approvals where counts(approval.tree, signedIn: approval.commit) {
+                approvals.append((approval.tree, approval.principal))
             }
             landed!.formUnion(brought.map(\.id))
         } else if commit.tree == landingTree, let approved = commit.approvedTree, let signedBy,
@@ -174,26 +192,50 @@ struct TrustChain {
         guard commit.tree != landingTree else {
             // No new state: approvals (here, or brought in by a merge) count for the state still open.
             if var state = open {
-                for approval in approvals where state.trees.contains(approval.tree) { state.principals.insert(approval.principal) }
+                for approval in approvals where state.trees.contains(approval.tree) { state.principals.insert(Self.person(approval.principal)) }
                 open = state
             }
             return
         }
-        if let open { try Self.close(open) }
+        // A state that is followed by another needs no approvals of its own (no verifier ever serves it: each accepts
+        // a head only with its latest state approved, and that state holds everything before it), except one that
+        // changes the policy, which is judged by the policy before it.
+        if let open, open.changesPolicy { try Self.close(open) }
         for approval in approvals where trees.contains(approval.tree) { principals.insert(approval.principal) }
-        open = State(commit: commit.id, trees: trees, principals: principals, required: policy.requiredApprovals)
+        // Never more than the landing signers' principals could give: a policy no one can meet would lock the store.
+        let people = Set(trusted.entries.map { Self.person($0.principal) }).count
+        open = State(commit: commit.id, trees: trees, principals: Set(principals.map(Self.person)),
+                     required: min(policy.requiredApprovals, max(1, people)),
+                     changesPolicy: try changesPolicy(commit, from: policy))
+    }
+
+    /// A principal as a person: principals are e-mail-like, and `Alice@Example.com` is alice@example.com.
+    static func person(_ principal: String) -> String { principal.lowercased() }
+
+    /// Commits among `brought` (parents before children) that have `landing` in their history.
+    private static func descendants(of landing: ObjectID, among brought: [Commit]) -> Set<ObjectID> {
+        var found: Set<ObjectID> = []
+        for commit in brought where commit.parents.contains(where: { $0 == landing || found.contains($0) }) { found.insert(commit.id) }
+        return found
+    }
+
+    /// Whether the commit's own pat.json sets another policy than `policy` (an unreadable one counts as a change).
+    private mutating func changesPolicy(_ commit: Commit, from policy: StoreSettings) throws -> Bool {
+        guard let entry = try repository.entry(atPath: StoreSettings.path, inTree: commit.tree), entry.isRegularFile,
+              let own = try? StoreSettings.decode(try repository.readBlob(entry.id)) else { return true }
+        return own.merges != policy.merges || own.requiredApprovals != policy.requiredApprovals
+            || own.forbiddenMethods != policy.forbiddenMethods || own.maxLifetimeDays != policy.maxLifetimeDays
     }
 
     /// Rule 3 for what a merge brings in (oldest first): each commit signed, trusted by its own parents' signers and
-    /// by the signers where it lands. Returns the principals of those that change files (the change's authors) and
-    /// the approvals among the rest.
+    /// by the signers where it lands. Returns each commit's principal and the approvals among them.
     /// With `collect`, a commit that fails is recorded in `refusals` and the rest are still judged (`pat check`);
     /// without, the first failure is thrown (the verifier).
     private mutating func judgeBrought(_ brought: [Commit], landingSigners trusted: AllowedSigners, merge: ObjectID?,
                                        collect: Bool = false, refusals: inout [VerifierError]) throws
-        -> (authors: Set<String>, approvals: [(tree: ObjectID, principal: String)]) {
-        var authors: Set<String> = []
-        var approvals: [(tree: ObjectID, principal: String)] = []
+        -> (signers: [ObjectID: String], approvals: [(tree: ObjectID, principal: String, commit: ObjectID)]) {
+        var signers: [ObjectID: String] = [:]
+        var approvals: [(tree: ObjectID, principal: String, commit: ObjectID)] = []
         for side in brought {
             let sideKey: SSHPublicKey
             let principal: String
@@ -211,14 +253,12 @@ struct TrustChain {
                 refusals.append(error)
                 continue
             }
-            let sideParent = side.parents[0]
-            if side.tree != (try read(sideParent).tree) {
-                authors.insert(principal)
-            } else if let approved = side.approvedTree, side.parents.count == 1 {
-                approvals.append((approved, principal))
+            signers[side.id] = principal
+            if side.parents.count == 1, side.tree == (try read(side.parents[0]).tree), let approved = side.approvedTree {
+                approvals.append((approved, principal, side.id))
             }
         }
-        return (authors, approvals)
+        return (signers, approvals)
     }
 
     /// What landing `head` on `base` would bring, judged as the verifier will judge it: as a fast-forward when `base`
@@ -250,7 +290,7 @@ struct TrustChain {
             // A state on the branch before its last that lacks approvals: it cannot be fast-forwarded, only merged.
             if !approvalsMissing {
                 return Landing(fastForward: true, principals: open?.principals ?? [], required: open?.required ?? policy.requiredApprovals,
-                               signers: try signers(ofCommit: base, judging: head).entries.map(\.principal),
+                               signers: Array(Set(try signers(ofCommit: base, judging: head).entries.map { Self.person($0.principal) })),
                                commits: mainLine.reversed().map(\.id), refusals: refusals)
             }
         }
@@ -260,19 +300,30 @@ struct TrustChain {
         var refusals: [VerifierError] = []
         let judged = try judgeBrought(brought, landingSigners: trusted, merge: nil, collect: true, refusals: &refusals)
         let headTree = try read(head).tree
-        let approvers = judged.approvals.filter { $0.tree == headTree }.map(\.principal)
         // Would it merge cleanly? (The virtual merge commit: first parent base, second head.)
         var conflict: String?
+        var forkPoint: ObjectID?
         do {
             let virtual = Commit(id: head, raw: try read(head).raw, tree: headTree, parents: [base, head])
             let mergeBase = try self.mergeBase(virtual, brought: brought, landed: landed)
+            forkPoint = mergeBase
             conflict = try CleanMerge.conflict(base: try mergeBase.map { try read($0).tree }, ours: try read(base).tree, theirs: headTree,
                                                in: repository).map { "\($0) was changed on main and on the branch" }
         } catch VerifierError.forgeMergeNotClean(_, let reason) {
             conflict = reason
         }
-        return Landing(fastForward: false, principals: judged.authors.union(approvers), required: policy.requiredApprovals,
-                       signers: trusted.entries.map(\.principal), conflict: conflict, commits: brought.map(\.id), refusals: refusals)
+        // As a merge would count them (clean: the branch's tree is what its signers saw).
+        var principals: Set<String> = []
+        if conflict == nil {
+            for side in brought where side.tree == headTree {
+                if let author = judged.signers[side.id] { principals.insert(Self.person(author)) }
+            }
+            for approval in judged.approvals where approval.tree == headTree { principals.insert(Self.person(approval.principal)) }
+        }
+        let people = Set(trusted.entries.map { Self.person($0.principal) }).count
+        return Landing(fastForward: false, principals: principals, required: min(policy.requiredApprovals, max(1, people)),
+                       signers: Array(Set(trusted.entries.map { Self.person($0.principal) })), conflict: conflict,
+                       commits: brought.map(\.id), refusals: refusals, forkPoint: forkPoint)
     }
 
     /// A state that will collect no more approvals: it must have what its policy required.
@@ -403,7 +454,14 @@ struct TrustChain {
             settingsByTree[tree] = settings
             return settings
         } catch let error as StoreFileError {
-            throw VerifierError.damagedStore(commit: child.hex, reason: "its parent's \(error.description)")
+            // A damaged pat.json (itself a policy change, so it carried the approvals the policy before it required)
+            // leaves the last readable policy in force: the next commit can repair it.
+            guard let parent = try read(commit).parents.first else {
+                throw VerifierError.damagedStore(commit: child.hex, reason: "its parent's \(error.description)")
+            }
+            let inherited = try settings(ofCommit: parent, judging: child)
+            settingsByTree[tree] = inherited
+            return inherited
         }
     }
 }

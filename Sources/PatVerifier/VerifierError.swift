@@ -58,7 +58,8 @@ public enum VerifierError: Error, Equatable, Sendable, CustomStringConvertible {
             "refused \(merge.isEmpty ? "the merge" : "merge \(merge.prefix(10))"): it brings in \(commit.prefix(10)), a first commit of another history"
         case .octopusMerge(let commit, let parents):
             "refused commit \(commit.prefix(10)): a merge of \(parents) parents; pat accepts merges of two"
-        case .damagedStore(let commit, let reason): "refused commit \(commit.prefix(10)): \(reason)"
+        case .damagedStore(let commit, let reason):
+            commit.isEmpty ? "refused the head: \(reason)" : "refused commit \(commit.prefix(10)): \(reason)"
         case .notSignedUnderForgeMerges(_, let reason):
             "\(reason). The store takes forge merges (merges: verified-clean), but only merge commits of signed work and fast-forwards: a squash or rebase merge makes new commits that no trusted key signed, so merge with the forge's merge-commit button, fast-forward, or 'pat merge'"
         case .forgeMergeNotClean(let commit, let reason):

@@ -208,4 +208,103 @@ import Testing
         try history.setMain(approved)
         try history.expectAccepted(approved)
     }
+
+    // MARK: Found by attacking the first version
+
+    /// A tree with two entries of one name (git never writes one): the clean-merge check must not collapse them.
+    @Test func aForgeMergeWithADuplicateFolderEntryIsRefused() throws {
+        let (history, policy) = try Self.withPolicy { $0.merges = .verifiedClean }
+        let token = try history.craftedToken("branch")
+        let side = try history.commit(try history.tree(policy, adding: [token.path: token.file]), parents: [policy], message: "side")
+        let mallory = try history.craftedToken("mallory's")
+        let clean = try history.tree(policy, adding: [token.path: token.file])
+        // tokens/ of the clean merge, plus a second entry under the name of the branch token's shard holding mallory's file
+        let shard = String(token.path.split(separator: "/")[1])
+        let malloryShard = try run("git", ["-C", history.store, "mktree"], stdin: "100644 blob \(try run("git", ["-C", history.store, "hash-object", "-w", "--stdin"], stdin: mallory.file).stdout.trimmingCharacters(in: .newlines))\t\(mallory.path.split(separator: "/")[2])\n").stdout.trimmingCharacters(in: .newlines)
+        let tokens = try git(["rev-parse", "\(clean):tokens"], in: history.store).stdout.trimmingCharacters(in: .newlines)
+        var raw: [UInt8] = []
+        for line in try git(["ls-tree", tokens], in: history.store).stdout.split(separator: "\n") {
+            let parts = line.split(separator: "\t")
+            let meta = parts[0].split(separator: " ")
+            func entry(_ mode: Substring, _ name: Substring, _ hex: String) {
+                raw += Array("\(mode == "040000" ? "40000" : String(mode)) \(name)".utf8) + [0]
+                raw += stride(from: 0, to: 40, by: 2).map { UInt8(hex.dropFirst($0).prefix(2), radix: 16)! }
+            }
+            entry(meta[0], parts[1], String(meta[2]))
+            if parts[1] == shard { entry("040000", parts[1], malloryShard) }
+        }
+        let dir = history.fixture.base.directory.file("raw-tree")
+        try Data(raw).write(to: URL(fileURLWithPath: dir))
+        let badTokens = try git(["hash-object", "-t", "tree", "--literally", "-w", dir], in: history.store).stdout.trimmingCharacters(in: .newlines)
+        let top = try git(["ls-tree", clean], in: history.store).stdout.replacingOccurrences(of: tokens, with: badTokens)
+        let badTop = try run("git", ["-C", history.store, "mktree"], stdin: top).stdout.trimmingCharacters(in: .newlines)
+        try history.setMain(try Self.unsigned(history, badTop, parents: [policy, side], message: "Merge"))
+        try Self.expectRefused(history, "appears twice in one folder of the merge")
+        #expect(!history.decide(history.verifier, mallory.value).isAllowed)
+    }
+
+    /// Building on another signer's unmerged branch does not make that signer an approver of what lands.
+    @Test func anotherSignersEarlierCommitIsNoApproval() throws {
+        let (history, policy) = try Self.twoSigners()
+        let bobs = try history.craftedToken("bob's")
+        let mine = try history.craftedToken("alice's")
+        let b = try history.commit(try history.tree(policy, adding: [bobs.path: bobs.file]), parents: [policy], key: history.bobKey, message: "bob")
+        let c = try history.commit(try history.tree(policy, adding: [mine.path: mine.file]), parents: [b], message: "alice on bob's branch")
+        try history.setMain(try history.commit(try treeOf(history, c), parents: [policy, c], message: "alice merges alone"))
+        try Self.expectRefused(history, "and it has 1 (alice@example.com)")
+        #expect(!history.decide(history.verifier, mine.value).isAllowed)
+    }
+
+    /// An approval given before main revoked a token does not let one signer put the token back with a merge.
+    @Test func aStaleApprovalCannotUndoARevocation() throws {
+        let (history, policy) = try Self.twoSigners()
+        let leaked = try history.craftedToken("leaked later")
+        // X lands with two signatures
+        let add = try history.commit(try history.tree(policy, adding: [leaked.path: leaked.file]), parents: [policy], message: "add X")
+        let added = try history.commit(try treeOf(history, add), parents: [add], key: history.bobKey,
+                                       message: "Approve\n\nPat-Approve: \(try treeOf(history, add))")
+        // a branch with X in it, approved by bob
+        let other = try history.craftedToken("other")
+        let feat = try history.commit(try history.tree(added, adding: [other.path: other.file]), parents: [added], message: "feat")
+        let featTree = try treeOf(history, feat)
+        let approved = try history.commit(featTree, parents: [feat], key: history.bobKey, message: "Approve\n\nPat-Approve: \(featTree)")
+        // main revokes X, with two signatures
+        let index = history.fixture.base.directory.file("index-revoke")
+        try history.fixture.check(git(["read-tree", added], in: history.store, environment: ["GIT_INDEX_FILE": index]))
+        try history.fixture.check(git(["rm", "-q", "--cached", leaked.path], in: history.store, environment: ["GIT_INDEX_FILE": index]))
+        let without = try git(["write-tree"], in: history.store, environment: ["GIT_INDEX_FILE": index]).stdout.trimmingCharacters(in: .newlines)
+        let revoke = try history.commit(without, parents: [added], message: "revoke X")
+        let revoked = try history.commit(without, parents: [revoke], key: history.bobKey, message: "Approve\n\nPat-Approve: \(without)")
+        try history.setMain(revoked)
+        try history.expectAccepted(revoked)
+        // alice merges the branch with its tree exactly: X back
+        try history.setMain(try history.commit(featTree, parents: [revoked, approved], message: "merge feat as approved"))
+        try Self.expectRefused(history, "and it has 1 (alice@example.com)")
+        #expect(!history.decide(history.verifier, leaked.value).isAllowed)
+    }
+
+    /// A policy nobody can meet (more approvals than signers) does not lock the store, and a damaged pat.json can be
+    /// repaired by the next commit.
+    @Test func noLockouts() throws {
+        let (history, policy) = try Self.twoSigners()
+        let three = try history.tree(policy, adding: ["pat.json": try Self.settings(history, at: policy) { $0.requiredApprovals = 3 }])
+        let raise = try history.commit(three, parents: [policy], message: "three")
+        let raised = try history.commit(three, parents: [raise], key: history.bobKey, message: "Approve\n\nPat-Approve: \(three)")
+        let token = try history.craftedToken("after")
+        let change = try history.commit(try history.tree(raised, adding: [token.path: token.file]), parents: [raised], message: "change")
+        let tree = try treeOf(history, change)
+        let approved = try history.commit(tree, parents: [change], key: history.bobKey, message: "Approve\n\nPat-Approve: \(tree)")
+        try history.setMain(approved)
+        try history.expectAccepted(approved)
+
+        // a damaged pat.json (with its approvals), then a repair
+        let broken = try history.tree(approved, adding: ["pat.json": "{\"format\": 1}\n"])
+        let breaking = try history.commit(broken, parents: [approved], message: "oops")
+        let brokenApproved = try history.commit(broken, parents: [breaking], key: history.bobKey, message: "Approve\n\nPat-Approve: \(broken)")
+        let fixed = try history.tree(brokenApproved, taking: ["pat.json": approved])
+        let repair = try history.commit(fixed, parents: [brokenApproved], message: "repair")
+        let repaired = try history.commit(fixed, parents: [repair], key: history.bobKey, message: "Approve\n\nPat-Approve: \(fixed)")
+        try history.setMain(repaired)
+        try history.expectAccepted(repaired)
+    }
 }
