@@ -84,7 +84,7 @@ let package = Package(
         // Benchmarks against baselines measured in the same run (`swift run -c release pat-bench`).
         .target(
             name: "PatBenchmarks",
-            dependencies: ["PatStore", "PatVerifier", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["PatStore", "PatVerifier", "PatReview", "PatCheck", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(name: "pat-bench", dependencies: ["PatBenchmarks"]),
 

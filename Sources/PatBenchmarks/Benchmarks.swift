@@ -17,6 +17,8 @@ public struct BenchmarkConfig: Sendable {
     public var httpConnections: Int
     /// Workers of each HTTP server: nginx's worker processes, `pat serve --threads`.
     public var httpServerThreads: Int
+    /// Signed commits on the branch `pat check` judges.
+    public var checkCommits: Int
     public var patExecutable: String?
     public var workDirectory: String
     /// The parts to measure; all of them unless narrowed (for profiling one part).
@@ -24,7 +26,7 @@ public struct BenchmarkConfig: Sendable {
     public var log: @Sendable (String) -> Void
 
     public init(tokens: Int = 100_000, runs: Int = 5, decisions: Int = 300_000, httpSeconds: Int = 10,
-                httpConnections: Int = 32, httpServerThreads: Int = 1, patExecutable: String?, workDirectory: String,
+                httpConnections: Int = 32, httpServerThreads: Int = 1, checkCommits: Int = 1000, patExecutable: String?, workDirectory: String,
                 log: @escaping @Sendable (String) -> Void = { _ in }) {
         self.tokens = tokens
         self.runs = runs
@@ -32,6 +34,7 @@ public struct BenchmarkConfig: Sendable {
         self.httpSeconds = httpSeconds
         self.httpConnections = httpConnections
         self.httpServerThreads = httpServerThreads
+        self.checkCommits = checkCommits
         self.patExecutable = patExecutable
         self.workDirectory = workDirectory
         self.log = log
@@ -39,7 +42,7 @@ public struct BenchmarkConfig: Sendable {
 }
 
 public enum BenchmarkSection: String, CaseIterable, Sendable {
-    case cold, authorise, reload, write, http
+    case cold, authorise, reload, write, check, http
 }
 
 public struct BenchmarkFailure: Error, CustomStringConvertible {
@@ -51,18 +54,26 @@ public enum Benchmarks {
     public static func run(_ config: BenchmarkConfig) throws -> BenchmarkReport {
         var report = BenchmarkReport(machine: BenchmarkReport.machineDescription(), tokens: config.tokens)
         try FileManager.default.createDirectory(atPath: config.workDirectory, withIntermediateDirectories: true)
-        let big = try BenchStore.build(at: config.workDirectory + "/store-big", count: config.tokens, log: config.log)
-        let small = try BenchStore.build(at: config.workDirectory + "/store-small", count: min(100, config.tokens), log: config.log)
-
         let wants = config.sections
-        if !wants.isDisjoint(with: [.cold, .authorise, .reload]) {
+        // Only the stores the chosen parts use (`--only check` builds no large store).
+        let big = wants.isDisjoint(with: [.cold, .authorise, .reload, .write, .http]) ? nil
+            : try BenchStore.build(at: config.workDirectory + "/store-big", count: config.tokens, log: config.log)
+        let small = wants.isDisjoint(with: [.cold, .write]) ? nil
+            : try BenchStore.build(at: config.workDirectory + "/store-small", count: min(100, config.tokens), log: config.log)
+
+        if let big, !wants.isDisjoint(with: [.cold, .authorise, .reload]) {
             let (coldRow, coldSeconds, verifier) = try coldLoad(big, config, measured: wants.contains(.cold))
             if wants.contains(.cold) { report.rows.append(coldRow) }
             if wants.contains(.authorise) { report.rows.append(try authorise(big, verifier: verifier, config)) }
             if wants.contains(.reload) { report.rows.append(try reload(big, verifier: verifier, coldSeconds: coldSeconds, config)) }
         }
-        if wants.contains(.write) { report.rows += try writes(small: small, big: big, config) }
-        if wants.contains(.http) { report.rows += try HTTPBenchmark.run(big, config) }
+        if let big, let small, wants.contains(.write) { report.rows += try writes(small: small, big: big, config) }
+        if wants.contains(.check) {
+            // A store of its own, so the row is the same whether or not the writes ran before it.
+            let store = try BenchStore.build(at: config.workDirectory + "/store-check", count: min(100, config.tokens), log: config.log)
+            report.rows.append(try CheckBenchmark.run(store, config))
+        }
+        if let big, wants.contains(.http) { report.rows += try HTTPBenchmark.run(big, config) }
         return report
     }
 

@@ -15,6 +15,7 @@ public struct PatBenchCommand: ParsableCommand {
     @Option(help: "Decisions per authorisation run.") var decisions = 300_000
     @Option(help: "Seconds per wrk run.") var httpSeconds = 10
     @Option(help: "Workers of each HTTP server (nginx worker processes, pat serve --threads).") var serverThreads = 1
+    @Option(help: "Signed commits on the branch pat check judges.") var checkCommits = 1000
     @Option(help: ArgumentHelp("Measure only these parts (for profiling one of them).", valueName: "part"))
     var only: [BenchmarkSection] = []
     @Option(help: "Write the results as JSON here.") var output = "bench-results/latest.json"
@@ -27,7 +28,7 @@ public struct PatBenchCommand: ParsableCommand {
         defer { try? FileManager.default.removeItem(atPath: work) }
         let pat = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("pat").path
         var config = BenchmarkConfig(tokens: tokens, runs: runs, decisions: decisions, httpSeconds: httpSeconds,
-                                     httpServerThreads: serverThreads, patExecutable: pat, workDirectory: work) { line in
+                                     httpServerThreads: serverThreads, checkCommits: checkCommits, patExecutable: pat, workDirectory: work) { line in
             FileHandle.standardError.write(Data("pat-bench: \(line)\n".utf8))
         }
         if !only.isEmpty { config.sections = Set(only) }

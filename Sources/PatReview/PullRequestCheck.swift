@@ -81,6 +81,10 @@ public struct PullRequestCheck {
         // Each commit of the range: secrets in its message and in what it adds, trailers against what it changes.
         let scanner = SecretScanner(storePrefixes: [policy.tokenPrefix])
         var writtenAt: [String: Date] = [:]
+        let folders = TreeDiff.Cache()
+        // The last content each path got in the range: the head's, unless a later commit changed it again, so the
+        // content check below reads no blob twice.
+        var lastWritten: [String: (blob: ObjectID, bytes: [UInt8])] = [:]
         for id in range {
             let info = try repository.commit(id)
             findings += scanner.findings(in: Array(info.message.utf8), commit: id.hex, path: nil)
@@ -88,7 +92,7 @@ public struct PullRequestCheck {
                 findings += scanner.findings(in: Array("\(identity.name) <\(identity.email)>".utf8), commit: id.hex, path: nil)
             }
             let parentTree = try info.parents.first.map { try repository.commit($0).tree }
-            let changes = try TreeDiff.changes(repository, from: parentTree, to: info.tree)
+            let changes = try TreeDiff.changes(repository, from: parentTree, to: info.tree, cache: folders)
             for change in changes {
                 if let blob = change.new, change.newIsFile {
                     let bytes = try repository.readBlob(blob)
@@ -100,6 +104,7 @@ public struct PullRequestCheck {
                                                  path: change.path)
                     }
                     findings += found
+                    lastWritten[change.path] = (blob, bytes)
                 }
                 if StoreLayout.isTokenPath(change.path) { writtenAt[change.path] = info.time }
             }
@@ -119,6 +124,8 @@ public struct PullRequestCheck {
             headFiles[path] = try repository.file(atPath: path, inTree: headTree)
         }
         var newHashes: [String: String] = [:]
+        /// The hash of each token file the change leaves in head (nil: it does not decode).
+        var headHashes: [String: String?] = [:]
         for change in changed {
             if let old = change.old, change.oldIsFile { baseFiles[change.path] = try repository.readBlob(old) }
             guard let new = change.new else { continue }
@@ -128,13 +135,16 @@ public struct PullRequestCheck {
                     : "not a regular file (a folder, link or submodule where the layout has a file)", path: change.path))
                 continue
             }
-            let bytes = try repository.readBlob(new)
+            let known = lastWritten[change.path].flatMap { $0.blob == new ? $0.bytes : nil }
+            let bytes = try known ?? repository.readBlob(new)
             headFiles[change.path] = bytes
             if StoreLayout.isTokenPath(change.path) {
                 let problems = ContentRules.tokenProblems(bytes, path: change.path, catalog: catalog, policy: policy,
                                                           writtenAt: writtenAt[change.path])
                 findings += problems.map { CheckFinding(category: $0.policy ? .policy : .content, message: $0.message, path: change.path) }
-                if let token = try? TokenFile.decode(bytes, path: change.path) { newHashes[token.hash.description] = change.path }
+                let hash = (try? TokenFile.decode(bytes, path: change.path))?.hash.description
+                headHashes[change.path] = .some(hash)
+                if let hash { newHashes[hash] = change.path }
             } else if let problem = ContentRules.storeFileProblem(bytes, path: change.path) {
                 findings.append(CheckFinding(category: .content, message: problem, path: change.path))
             }
@@ -146,9 +156,9 @@ public struct PullRequestCheck {
             var seenPaths = Set<String>()
             for (path, blob) in try TreeDiff.files(repository, in: headTree, under: "tokens") + TreeDiff.files(repository, in: baseTree, under: "tokens")
                 where seenPaths.insert(path).inserted {
-                guard let token = try? TokenFile.decode(try repository.readBlob(blob), path: path),
-                      newHashes[token.hash.description] != nil else { continue }
-                holders[token.hash.description, default: []].append(path)
+                let hash = try headHashes[path] ?? (try? TokenFile.decode(try repository.readBlob(blob), path: path))?.hash.description
+                guard let hash, newHashes[hash] != nil else { continue }
+                holders[hash, default: []].append(path)
             }
             for paths in holders.values where paths.count > 1 {
                 for path in paths.sorted() where newHashes.values.contains(path) {

@@ -68,11 +68,23 @@ enum Armor {
 
     /// The decoded body, or nil when the BEGIN/END lines are missing or the body is not base64.
     static func unwrap(_ text: String, label: String) -> [UInt8]? {
-        let lines = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
-            .filter { !$0.isEmpty }
+        let lines = text.split(whereSeparator: \.isNewline).map(trimmingWhitespace).filter { !$0.isEmpty }
         guard let first = lines.first, first == "-----BEGIN \(label)-----",
               let last = lines.last, last == "-----END \(label)-----", lines.count >= 2 else { return nil }
         guard let data = Data(base64Encoded: lines.dropFirst().dropLast().joined()) else { return nil }
         return Array(data)
+    }
+
+    /// `trimmingCharacters(in: .whitespaces)` without Foundation's bridging (it was a tenth of checking a
+    /// range of signed commits): the same set, tab and the Unicode space separators (Zs), trimmed scalar by scalar.
+    static func trimmingWhitespace(_ line: Substring) -> String {
+        func isWhitespace(_ scalar: Unicode.Scalar) -> Bool {
+            scalar == "\t" || scalar.properties.generalCategory == .spaceSeparator
+        }
+        let scalars = line.unicodeScalars
+        var start = scalars.startIndex, end = scalars.endIndex
+        while start < end, isWhitespace(scalars[start]) { start = scalars.index(after: start) }
+        while end > start, isWhitespace(scalars[scalars.index(before: end)]) { end = scalars.index(before: end) }
+        return String(scalars[start..<end])
     }
 }

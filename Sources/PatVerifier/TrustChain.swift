@@ -65,8 +65,17 @@ public struct Landing: Sendable, Equatable {
 struct TrustChain {
     let repository: Repository
     let root: TrustRoot
-    private var signersByTree: [ObjectID: AllowedSigners] = [:]
-    private var settingsByTree: [ObjectID: StoreSettings] = [:]
+    /// Parsed by blob id: one entry per distinct file content, however many trees hold it (each commit of a long
+    /// branch has a tree of its own, and nearly all share one allowed_signers and one pat.json).
+    private var signersByBlob: [ObjectID: AllowedSigners] = [:]
+    private var settingsByBlob: [ObjectID: StoreSettings] = [:]
+    /// The commits read last: a main-line commit is read again as the parent of the next one, up to four times
+    /// (its signers, its settings, its tree, rule 2 of its child).
+    private let recent = RecentCommits()
+
+    private final class RecentCommits {
+        var commits: [ObjectID: Commit] = [:]
+    }
 
     init(repository: Repository, root: TrustRoot) {
         self.repository = repository
@@ -398,6 +407,14 @@ struct TrustChain {
     }
 
     private func read(_ id: ObjectID) throws -> Commit {
+        if let commit = recent.commits[id] { return commit }
+        let commit = try parse(id)
+        if recent.commits.count >= 64 { recent.commits.removeAll(keepingCapacity: true) }
+        recent.commits[id] = commit
+        return commit
+    }
+
+    private func parse(_ id: ObjectID) throws -> Commit {
         let raw: RawCommit
         do { raw = try RawCommit.parse(try repository.readCommitObject(id)) } catch let error as RawCommitError {
             throw VerifierError.badSignature(commit: id.hex, reason: error.description)
@@ -429,13 +446,13 @@ struct TrustChain {
 
     private mutating func signers(ofCommit commit: ObjectID, judging child: ObjectID) throws -> AllowedSigners {
         let tree = try read(commit).tree
-        if let cached = signersByTree[tree] { return cached }
         guard let entry = try repository.entry(atPath: AllowedSigners.path, inTree: tree), entry.isRegularFile else {
             throw VerifierError.damagedStore(commit: child.hex, reason: "its parent has no allowed_signers file")
         }
+        if let cached = signersByBlob[entry.id] { return cached }
         do {
             let signers = try AllowedSigners.parse(String(decoding: try repository.readBlob(entry.id), as: UTF8.self))
-            signersByTree[tree] = signers
+            signersByBlob[entry.id] = signers
             return signers
         } catch let error as AllowedSignersError {
             throw VerifierError.damagedStore(commit: child.hex, reason: "its parent's \(error.description)")
@@ -445,13 +462,13 @@ struct TrustChain {
     /// The policy that judges `child`: the settings of its first parent, as signers are.
     private mutating func settings(ofCommit commit: ObjectID, judging child: ObjectID) throws -> StoreSettings {
         let tree = try read(commit).tree
-        if let cached = settingsByTree[tree] { return cached }
         guard let entry = try repository.entry(atPath: StoreSettings.path, inTree: tree), entry.isRegularFile else {
             throw VerifierError.damagedStore(commit: child.hex, reason: "its parent has no \(StoreSettings.path)")
         }
+        if let cached = settingsByBlob[entry.id] { return cached }
         do {
             let settings = try StoreSettings.decode(try repository.readBlob(entry.id))
-            settingsByTree[tree] = settings
+            settingsByBlob[entry.id] = settings
             return settings
         } catch let error as StoreFileError {
             // A damaged pat.json (itself a policy change, so it carried the approvals the policy before it required)
@@ -459,9 +476,8 @@ struct TrustChain {
             guard let parent = try read(commit).parents.first else {
                 throw VerifierError.damagedStore(commit: child.hex, reason: "its parent's \(error.description)")
             }
-            let inherited = try settings(ofCommit: parent, judging: child)
-            settingsByTree[tree] = inherited
-            return inherited
+            // Not cached by blob: the same damaged blob inherits whatever policy came before it where it is.
+            return try settings(ofCommit: parent, judging: child)
         }
     }
 }

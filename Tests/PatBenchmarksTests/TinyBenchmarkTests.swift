@@ -9,11 +9,11 @@ import Testing
     @Test func everyMeasurementProducesARowAndTheJSONReadsBack() throws {
         let directory = TemporaryDirectory("bench")
         let config = BenchmarkConfig(tokens: 60, runs: 1, decisions: 300, httpSeconds: 1, httpConnections: 4,
-                                     patExecutable: patExecutable, workDirectory: directory.file("work"))
+                                     checkCommits: 20, patExecutable: patExecutable, workDirectory: directory.file("work"))
         let report = try Benchmarks.run(config)
         #expect(report.rows.map(\.name) == [
             "cold load, 60 tokens", "authorise, in process, one core", "reload after one change",
-            "write: one generate, 100 tokens", "write: one generate, 60 tokens",
+            "write: one generate, 100 tokens", "write: one generate, 60 tokens", "check: 20 signed commits",
             "HTTP: pat serve /1.0/... requests/s", "HTTP: pat serve p99 latency", "HTTP: pat serve errors",
         ])
         for row in report.rows {
@@ -22,8 +22,23 @@ import Testing
         }
         #expect(report.rows.last?.measured == "0", "pat serve answered every request")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(report.json.utf8)) as? [String: Any])
-        #expect((json["rows"] as? [[String: Any]])?.count == 8)
-        #expect(report.table.split(separator: "\n").count == 10)
+        #expect((json["rows"] as? [[String: Any]])?.count == 9)
+        #expect(report.table.split(separator: "\n").count == 11)
+    }
+
+    /// `--only check`: the row alone, from a store of its own; the large store is not built for it.
+    @Test func onlyCheckBuildsOnlyItsOwnStore() throws {
+        let directory = TemporaryDirectory("bench")
+        var config = BenchmarkConfig(tokens: 60, runs: 1, checkCommits: 8, patExecutable: patExecutable,
+                                     workDirectory: directory.file("work"))
+        config.sections = [.check]
+        let report = try Benchmarks.run(config)
+        #expect(report.rows.map(\.name) == ["check: 8 signed commits"])
+        #expect(report.rows.first?.ratio.isFinite == true)
+        #expect(report.rows.first?.baseline.hasPrefix("git log --show-signature") == true)
+        let made = try FileManager.default.contentsOfDirectory(atPath: directory.file("work"))
+        #expect(!made.contains("store-big") && !made.contains("store-small"))
+        #expect(made.contains("store-check"))
     }
 
     @Test func wrkOutputIsRead() throws {

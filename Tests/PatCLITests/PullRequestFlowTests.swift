@@ -290,6 +290,28 @@ import Testing
         #expect(!github.stdout.contains(value) && !github.stdout.contains(leakedGitHub))
     }
 
+    /// git orders a folder `presets` after a file `presets.json` ("presets/" > "presets.json"), by name it comes
+    /// first: the diff walks names in order either way and misses neither, in each commit and against the base.
+    @Test func filesBesideAFolderOfTheirNamePrefixAreAllSeen() throws {
+        let team = try Team()
+        _ = try team.propose("prefixes")
+        try team.handCommit(team.alice, "prefixes", files: ["presets.json": "{}\n", "tokens.txt": "x\n"], message: "beside\n\nPat-Operation: edit")
+        let preset = try git(["show", "main:presets/maven-plugin.json"], in: team.alice)
+        try team.expectOK(preset)
+        try team.handCommit(team.alice, "prefixes", files: ["presets/maven-plugin.json": preset.stdout + " \n", "presets.json": "[]\n"],
+                            message: "both\n\nPat-Operation: edit")
+        let result = try team.check(["--base", "main", "--head", "prefixes", "--json"], in: team.alice)
+        #expect(result.status == 1, "\(result.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let findings = try #require(object["findings"] as? [[String: Any]])
+        let outside = findings.filter { ($0["message"] as? String)?.contains("outside the store's layout") == true }.compactMap { $0["path"] as? String }
+        #expect(outside.sorted() == ["presets.json", "tokens.txt"], "\(findings)")
+        // the trailers of each commit are checked against exactly the files it changed, the preset among them
+        let trailers = findings.compactMap { $0["message"] as? String }.filter { $0.contains("a edit commit that also changes") }
+        #expect(trailers.sorted() == ["a edit commit that also changes presets.json, presets/maven-plugin.json",
+                                      "a edit commit that also changes presets.json, tokens.txt"], "\(trailers)")
+    }
+
     @Test func aStaleBaseAndAPolicyFromTheBase() throws {
         let team = try Team()
         _ = try team.propose("stale")
