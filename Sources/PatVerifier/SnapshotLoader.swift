@@ -22,6 +22,8 @@ public struct VerifiedSnapshot: Sendable {
     let beyondLifetime: [(SHA256.Digest, GrantedToken)]
     /// The latest creation date of any token file in the snapshot (distantPast when it has none).
     let newestCreated: Date
+    /// The settings' forbidden methods the tokens were read under.
+    let forbiddenMethods: [String]
     /// How many token files this load read and decoded (the rest were reused from the previous snapshot).
     public let filesRead: Int
 
@@ -96,10 +98,12 @@ enum SnapshotLoader {
             }
         }
 
-        let reusable = previous?.authorization.tokenPrefix == settings.tokenPrefix ? previous : nil
+        // A previous snapshot's tokens are reused only under the same prefix and the same forbidden methods.
+        let sameRules = previous?.authorization.tokenPrefix == settings.tokenPrefix && previous?.forbiddenMethods == settings.forbiddenMethods
+        let reusable = sameRules ? previous : nil
         var table = DigestTable(tokens: TokenTable(), collisions: [:])
         var changed: [(gone: [(SHA256.Digest, GrantedToken)], shard: VerifiedSnapshot.Shard, came: Int)] = []
-        if let tokensTree, let previous, previous.tokensTree == tokensTree, previous.authorization.tokenPrefix == settings.tokenPrefix {
+        if let tokensTree, let previous, previous.tokensTree == tokensTree, sameRules {
             // Nothing under tokens/ changed: reuse the whole table.
             table = DigestTable(tokens: previous.authorization.tokens, collisions: previous.collisions)
             shards = previous.shards
@@ -124,7 +128,8 @@ enum SnapshotLoader {
                     shards[entry.name] = old
                     continue
                 }
-                let (shard, gone, came) = try loadShard(repository, entry: entry, previous: old, decoder: &decoder)
+                let (shard, gone, came) = try loadShard(repository, entry: entry, previous: old, decoder: &decoder,
+                                                        settings: settings)
                 shards[entry.name] = shard
                 changed.append((gone, shard, came))
             }
@@ -180,6 +185,7 @@ enum SnapshotLoader {
                                                  sharedHashes: Set(table.collisions.keys)),
             problems: problems.sorted { $0.path < $1.path }, tokensTree: tokensTree, shards: shards,
             collisions: table.collisions, beyondLifetime: beyondLifetime, newestCreated: newestCreated,
+            forbiddenMethods: settings.forbiddenMethods,
             filesRead: decoder.decoded)
     }
 
@@ -187,7 +193,7 @@ enum SnapshotLoader {
     /// shard's `previous` state, only files whose blob or mode changed are read: the result says which tokens went
     /// (changed or removed files) and how many came (new or changed files: the last ones of the shard's tokens).
     static func loadShard(_ repository: Repository, entry: TreeEntry, previous: VerifiedSnapshot.Shard? = nil,
-                          decoder: inout GrantedTokenDecoder) throws
+                          decoder: inout GrantedTokenDecoder, settings: StoreSettings? = nil) throws
         -> (shard: VerifiedSnapshot.Shard, gone: [(SHA256.Digest, GrantedToken)], came: Int) {
         let folder = "tokens/\(entry.name)"
         let before: [String: TreeEntry]
@@ -228,6 +234,14 @@ enum SnapshotLoader {
             }
             do {
                 let (hash, token) = try decoder.decode(try repository.readBlob(file.id), path: path)
+                // A token granting what the store forbids is denied, whoever signed it (pat itself never writes one).
+                if let settings, !settings.forbiddenMethods.isEmpty {
+                    let forbidden = token.methods.names.filter(settings.forbids)
+                    if !forbidden.isEmpty {
+                        problems.append(SnapshotProblem(path: path, reason: "grants \(forbidden.prefix(5).joined(separator: ", ")), which the store's settings forbid (forbiddenMethods); denied"))
+                        continue
+                    }
+                }
                 tokens.append((hash.digest, token))
                 came += 1
             } catch let error as StoreFileError {

@@ -132,4 +132,26 @@ import Testing
             #expect(verifier.current!.problems.map(\.path) == [lasting.path])
         }
     }
+
+    /// A token granting a forbidden method is denied by the verifier too, whoever signed it; lifting the rule brings
+    /// it back, on a reload as on a cold load.
+    @Test func forbiddenMethodsAreDeniedByTheVerifier() throws {
+        let fixture = try VerifierFixture()
+        let following = try fixture.verifier()
+        guard case .loaded = following.refresh() else { Issue.record("first load refused"); return }
+        let settings = try git(["show", "main:pat.json"], in: fixture.store).stdout
+        var forbidding = try StoreSettings.decode(Array(settings.utf8))
+        forbidding.forbiddenMethods = ["environment.Control.*"]
+        let token = try fixture.craftedToken("stopper", methods: ["environment.Control.StopEnv"])
+        try fixture.commitFiles(["pat.json": forbidding.encoded(), token.path: token.file], message: "forbid, and a token anyway")
+        for verifier in try bothWays(fixture, following) {
+            #expect(fixture.decide(verifier, token.value, "environment.Control.StopEnv").result == .unknownToken)
+            #expect(verifier.current!.problems.first?.reason.contains("which the store's settings forbid") == true,
+                    "\(verifier.current!.problems)")
+        }
+        try fixture.commitFiles(["pat.json": settings], message: "lift it")
+        for verifier in try bothWays(fixture, following) {
+            #expect(fixture.decide(verifier, token.value, "environment.Control.StopEnv").isAllowed)
+        }
+    }
 }
