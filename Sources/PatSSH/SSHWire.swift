@@ -75,16 +75,14 @@ enum Armor {
         return Array(data)
     }
 
-    /// `trimmingCharacters(in: .whitespaces)` without Foundation's bridging (it was a tenth of checking a
-    /// range of signed commits): the same set, tab and the Unicode space separators (Zs), trimmed scalar by scalar.
+    /// `trimmingCharacters(in: .whitespaces)`, without Foundation's bridging where it cannot change anything: a
+    /// line that starts and ends with an ASCII character other than space and tab (every base64 line) has nothing
+    /// to trim. Foundation's bridging was a tenth of checking a range of signed commits.
     static func trimmingWhitespace(_ line: Substring) -> String {
-        func isWhitespace(_ scalar: Unicode.Scalar) -> Bool {
-            scalar == "\t" || scalar.properties.generalCategory == .spaceSeparator
+        if let first = line.utf8.first, let last = line.utf8.last, first < 0x80, last < 0x80,
+           first != 0x20, first != 0x09, last != 0x20, last != 0x09 {
+            return String(line)
         }
-        let scalars = line.unicodeScalars
-        var start = scalars.startIndex, end = scalars.endIndex
-        while start < end, isWhitespace(scalars[start]) { start = scalars.index(after: start) }
-        while end > start, isWhitespace(scalars[scalars.index(before: end)]) { end = scalars.index(before: end) }
-        return String(scalars[start..<end])
+        return line.trimmingCharacters(in: .whitespaces)
     }
 }

@@ -26,6 +26,19 @@ import Testing
         #expect(commit.signature == nil)
     }
 
+    /// Headers are split into lines by characters, and ASCII headers without CR by bytes (the same split, faster):
+    /// a name outside ASCII, a CR before a line feed ("\r\n" is one character, so no line break) and a space
+    /// with a combining accent all give the payload the commit's own bytes.
+    @Test(arguments: ["José Ñandú <j@x>", "A\r\nB <a@x>", "A \u{301}B <a@x>", "A <a@x>"])
+    func thePayloadKeepsTheHeaderBytesWhateverTheyHold(_ author: String) throws {
+        let unsigned = "tree \(Self.tree)\nparent \(Self.parent)\nauthor \(author) 1 +0000\ncommitter A <a@x> 1 +0000\n\nSubject\n"
+        let signed = "tree \(Self.tree)\nparent \(Self.parent)\nauthor \(author) 1 +0000\ncommitter A <a@x> 1 +0000\ngpgsig \(Self.signature)\n\nSubject\n"
+        let commit = try RawCommit.parse(Array(signed.utf8))
+        #expect(commit.payload == Array(unsigned.utf8))
+        #expect(commit.author == "\(author) 1 +0000")
+        #expect(commit.signature == "-----BEGIN SSH SIGNATURE-----\nU1NIU0lH\n-----END SSH SIGNATURE-----\n")
+    }
+
     @Test func otherHeadersStayInThePayload() throws {
         let commit = try RawCommit.parse(Array(Self.signed("encoding ISO-8859-1\n").utf8))
         #expect(String(decoding: commit.payload, as: UTF8.self).contains("encoding ISO-8859-1\n\nSubject"))

@@ -72,4 +72,19 @@ import Testing
         #expect(!AllowedSigners.isValidPrincipal("*"))
         #expect(AllowedSigners.isValidPrincipal("ci@example.com"))
     }
+
+    /// Armor lines are trimmed exactly as Foundation's `trimmingCharacters(in: .whitespaces)` trims them (on Linux
+    /// its set also holds U+200B, which is no Unicode space separator), with Foundation called only when a line
+    /// starts or ends with something it could trim.
+    @Test(arguments: ["  U1NI\t", "\u{A0}U1NI\u{3000}", "U1NI", "", " \t ", "U1 NI", "\u{200B}U1NI", "\u{301}U1NI ", " \u{301}U1NI", "Ü1NI\u{2003}"])
+    func armorLinesAreTrimmedAsFoundationTrimsThem(_ line: String) {
+        #expect(Armor.trimmingWhitespace(Substring(line)) == line.trimmingCharacters(in: .whitespaces))
+    }
+
+    @Test func anArmoredSignatureWithIndentedLinesReadsBack() throws {
+        let (_, key) = try writeKey(in: TemporaryDirectory())
+        let signature = try SSHSignature.sign(Array("payload".utf8), with: key)
+        let indented = signature.armored.split(separator: "\n").map { " \t" + $0 + "\u{A0}" }.joined(separator: "\n")
+        #expect(try SSHSignature.parse(armored: indented).isValid(for: Array("payload".utf8)))
+    }
 }
