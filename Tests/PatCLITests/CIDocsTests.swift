@@ -27,7 +27,9 @@ import Testing
 
     /// The YAML as a real parser reads it, through JSON.
     static func parsed(_ text: String) throws -> Any {
-        let parsed = try run("python3", ["-c", "import sys, json, yaml; print(json.dumps(yaml.safe_load(sys.stdin.read())))"], stdin: text)
+        // Debian's python3-yaml is for the system python; a pyenv python first on PATH may not have it.
+        let python = FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") ? "/usr/bin/python3" : "python3"
+        let parsed = try run(python, ["-c", "import sys, json, yaml; print(json.dumps(yaml.safe_load(sys.stdin.read())))"], stdin: text)
         try #require(parsed.status == 0, "PyYAML could not read the block (install python3-yaml): \(parsed.stderr)")
         return try JSONSerialization.jsonObject(with: Data(parsed.stdout.utf8))
     }
